@@ -22,6 +22,7 @@ from clearance.model.effects import (
 from clearance.model.entity import Address, Entity, Fact, Relation, Schema, VesselInfo
 from clearance.model.identifier import IdScheme, Identifier, identifier_key
 from clearance.model.listing import LegalEffect, Listing
+from clearance.model.merge import merge_entities
 from clearance.model.name import Name, NameKind, detect_script, make_name
 from clearance.model.version import ListVersion
 
@@ -54,6 +55,7 @@ __all__ = [
     "list_info",
     "listing_to_dict",
     "make_name",
+    "merge_entities",
     "parse_full_date",
     "parse_partial_date",
 ]

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from clearance.errors import SourceFormatError
-from clearance.model import Entity
+from clearance.model import Entity, content_hash
+from clearance.normalize import normalize_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +83,15 @@ class ParseReport:
 
 
 Parser = Callable[[RawFile, ParseReport], Iterator[Entity]]
+
+
+def derived_id(list_code: str, *parts: str) -> str:
+    """A deterministic content-derived entity id for lists that publish no entry ID.
+
+    Built from the list code and normalised key parts (typically the primary name, plus a
+    disambiguator such as the first address when one file lists the same name twice), so the
+    same entry gets the same id in every version and through every source file that carries it
+    (e.g. BIS's own DPL file and the CSL's copy of it).
+    """
+    key = "|".join(normalize_text(p) for p in parts)
+    return f"{list_code}:{content_hash(key)[:16]}"

@@ -1,0 +1,5 @@
+"""``python -m clearance``."""
+
+from clearance.cli.main import app
+
+app()

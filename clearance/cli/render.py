@@ -1,0 +1,367 @@
+"""Rich rendering of store answers for the terminal, and their JSON shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from clearance.ingest import Outcome
+from clearance.model import (
+    Entity,
+    Listing,
+    ListVersion,
+    describe_effect,
+    entity_to_dict,
+    list_info,
+    listing_to_dict,
+)
+from clearance.sources import Skipped
+from clearance.store import Diff, HistoryEvent, View
+
+# -- JSON shapes -----------------------------------------------------------------------
+
+
+def version_json(version: ListVersion) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "source": version.source,
+        "published": version.published.isoformat(),
+        "published_from": version.published_from,
+        "retrieved_at": version.retrieved_at.isoformat(),
+        "format": version.format,
+        "origin": version.origin,
+        "sha256": version.sha256,
+        "entity_count": version.entity_count,
+        "issue_count": version.issue_count,
+    }
+
+
+def listing_json(listing: Listing) -> dict[str, Any]:
+    data = listing_to_dict(listing)
+    data["list_title"] = list_info(listing.source).title
+    data["legal_effect_text"] = describe_effect(listing.legal_effect)
+    return data
+
+
+def entity_json(
+    entity: Entity, view: View, related: Sequence[tuple[Entity, str]] = ()
+) -> dict[str, Any]:
+    data = entity_to_dict(entity)
+    data["caption"] = entity.caption
+    data["listings"] = [listing_json(x) for x in entity.listings]
+    data["provenance"] = [
+        version_json(view.versions[s]) for s in entity.sources if s in view.versions
+    ]
+    data["related"] = [
+        {"id": e.id, "caption": e.caption, "reason": why, "listings": [
+            listing_json(x) for x in e.listings]}
+        for e, why in related
+    ]
+    return data
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "source": outcome.source,
+        "origin": outcome.origin,
+        "status": outcome.status,
+        "published": None if outcome.published is None else outcome.published.isoformat(),
+        "entity_count": outcome.entity_count,
+        "issue_count": outcome.issue_count,
+        "version_id": outcome.version_id,
+        "message": outcome.message,
+    }
+
+
+def diff_json(diff: Diff, limit: int | None) -> dict[str, Any]:
+    def cut(items: Sequence[Any]) -> Sequence[Any]:
+        return items if limit is None else items[:limit]
+
+    return {
+        "source": diff.source,
+        "from": version_json(diff.before),
+        "to": version_json(diff.after),
+        "counts": {
+            "added": len(diff.added),
+            "removed": len(diff.removed),
+            "changed": len(diff.changed),
+        },
+        "added": [{"id": i, "caption": c} for i, c in cut(diff.added)],
+        "removed": [{"id": i, "caption": c} for i, c in cut(diff.removed)],
+        "changed": [
+            {
+                "id": c.entity_id,
+                "caption": c.caption,
+                "changes": [
+                    {"field": f.field, "added": list(f.added), "removed": list(f.removed)}
+                    for f in c.changes
+                ],
+            }
+            for c in cut(diff.changed)
+        ],
+    }
+
+
+def history_json(entity_id: str, timelines: dict[str, list[HistoryEvent]]) -> dict[str, Any]:
+    return {
+        "id": entity_id,
+        "sources": {
+            source: [
+                {
+                    "event": e.kind,
+                    "version": version_json(e.version),
+                    "changes": [
+                        {"field": f.field, "added": list(f.added), "removed": list(f.removed)}
+                        for f in e.changes
+                    ],
+                }
+                for e in events
+            ]
+            for source, events in timelines.items()
+        },
+    }
+
+
+# -- terminal --------------------------------------------------------------------------
+
+
+def _d(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def lists(console: Console, view: View, counts: dict[str, dict[str, int]],
+          version_counts: dict[str, int]) -> None:
+    table = Table(title="Sources (newest list version of each)", title_justify="left")
+    for column in ("source", "authority", "published", "versions", "entities", "format"):
+        table.add_column(column, justify="right" if column in ("versions", "entities") else "left")
+    for source, version in sorted(view.versions.items()):
+        info = list_info(source)
+        table.add_row(
+            source,
+            info.authority,
+            version.published.isoformat(),
+            str(version_counts.get(source, 0)),
+            f"{version.entity_count:,}",
+            version.format,
+        )
+    console.print(table)
+    by_list: dict[str, list[tuple[str, int]]] = {}
+    for source, per_list in counts.items():
+        for code, n in per_list.items():
+            by_list.setdefault(code, []).append((source, n))
+    table = Table(title="Official lists and what a listing means", title_justify="left")
+    table.add_column("list")
+    table.add_column("entities (through source)")
+    table.add_column("legal effect")
+    for code in sorted(by_list):
+        info = list_info(code)
+        carried = ", ".join(f"{n:,} ({s})" for s, n in sorted(by_list[code]))
+        effect = Text(info.default_effect.value, style="bold")
+        table.add_row(f"{code}\n{info.title}", carried, effect)
+    console.print(table)
+
+
+def _listing_panel(listing: Listing) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold")
+    grid.add_column()
+    info = list_info(listing.source)
+    grid.add_row("List", f"{info.title} [{listing.source}]")
+    grid.add_row("Authority", listing.authority)
+    if len(listing.programs) > 0:
+        grid.add_row("Programs", ", ".join(listing.programs))
+    grid.add_row("Legal effect", f"{listing.legal_effect.value}: "
+                 f"{describe_effect(listing.legal_effect)}")
+    if listing.listed_on is not None:
+        grid.add_row("Listed since", _d(listing.listed_on))
+    if listing.effective_on is not None:
+        grid.add_row("Effective", _d(listing.effective_on))
+    if listing.divestment_on is not None:
+        grid.add_row("Divestment by", _d(listing.divestment_on))
+    if listing.delisted_on is not None:
+        grid.add_row("Delisted", _d(listing.delisted_on))
+    if len(listing.federal_register) > 0:
+        grid.add_row("Federal Register", "; ".join(listing.federal_register))
+    if listing.licence_requirement is not None:
+        grid.add_row("Licence requirement", listing.licence_requirement)
+    if listing.licence_policy is not None:
+        grid.add_row("Licence review policy", listing.licence_policy)
+    if listing.authority_ref is not None:
+        grid.add_row("Authority ref", listing.authority_ref)
+    if listing.via is not None:
+        grid.add_row("Via", listing.via)
+    return grid
+
+
+def entity(console: Console, entity: Entity, view: View,
+           related: Sequence[tuple[Entity, str]]) -> None:
+    head = Table.grid(padding=(0, 1))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("ID", entity.id)
+    head.add_row("Schema", entity.schema.value)
+    names = Table("kind", "name", "script", box=None, show_header=True)
+    for name in entity.names:
+        names.add_row(name.kind.value, name.value, name.script or "")
+    parts: list[Any] = [head, Text(""), Text("Names", style="bold underline"), names]
+    facts = Table.grid(padding=(0, 1))
+    facts.add_column(style="bold")
+    facts.add_column()
+    for ident in entity.identifiers:
+        label = ident.scheme.value + (f" ({ident.label})" if ident.label else "")
+        extra = " ".join(x for x in (ident.country or "", ident.note or "") if x)
+        facts.add_row(label, f"{ident.value} {extra}".strip())
+    simple = (
+        ("Birth dates", ", ".join(str(d) for d in entity.birth_dates)),
+        ("Birth places", "; ".join(entity.birth_places)),
+        ("Nationalities", ", ".join(entity.nationalities)),
+        ("Citizenships", ", ".join(entity.citizenships)),
+        ("Countries", ", ".join(entity.countries)),
+        ("Gender", entity.gender or ""),
+        ("Titles", "; ".join(entity.titles)),
+    )
+    for label, value in simple:
+        if value:
+            facts.add_row(label, value)
+    if entity.vessel is not None:
+        v = entity.vessel
+        facts.add_row("Vessel", ", ".join(
+            f"{k}: {x}" for k, x in (("type", v.vessel_type), ("flag", v.flag),
+                                     ("owner", v.owner), ("tonnage", v.tonnage),
+                                     ("GRT", v.gross_registered_tonnage)) if x))
+    for address in entity.addresses:
+        facts.add_row("Address", address.full)
+    for relation in entity.relations:
+        target = relation.target_name + (f" [{relation.target_id}]" if relation.target_id else "")
+        facts.add_row(f"Relation ({relation.kind})", target)
+    for fact in entity.facts:
+        facts.add_row(fact.label, fact.value)
+    if entity.remarks:
+        facts.add_row("Remarks", entity.remarks)
+    if facts.row_count > 0:
+        parts += [Text(""), Text("Details", style="bold underline"), facts]
+    sources = Table.grid(padding=(0, 1))
+    for source in entity.sources:
+        version = view.versions.get(source)
+        when = "" if version is None else f"version #{version.id} of {version.published}"
+        sources.add_row(source, when)
+    parts += [Text(""), Text("From", style="bold underline"), sources]
+    console.print(Panel(Group(*parts), title=entity.caption, title_align="left"))
+    for listing in entity.listings:
+        console.print(Panel(_listing_panel(listing), title="Listing", title_align="left"))
+    if len(related) > 0:
+        table = Table(title="Also listed (same party on other lists)", title_justify="left")
+        table.add_column("id")
+        table.add_column("name")
+        table.add_column("lists and effect")
+        table.add_column("why")
+        for other, why in related:
+            effects = "; ".join(
+                f"{x.source} {x.legal_effect.value}"
+                + (f" since {x.listed_on}" if x.listed_on else "")
+                for x in other.listings
+            )
+            table.add_row(other.id, other.caption, effects, why)
+        console.print(table)
+
+
+def found(console: Console, results: Sequence[tuple[Entity, str]]) -> None:
+    table = Table(title=f"{len(results)} found", title_justify="left")
+    for column in ("id", "name", "schema", "lists", "found by"):
+        table.add_column(column)
+    for ent, how in results:
+        lists_text = ", ".join(
+            sorted({f"{x.source}" + (f" ({x.listed_on})" if x.listed_on else "")
+                    for x in ent.listings}))
+        table.add_row(ent.id, ent.caption, ent.schema.value, lists_text, how)
+    console.print(table)
+
+
+def history(console: Console, entity_id: str, timelines: dict[str, list[HistoryEvent]]) -> None:
+    for source, events in timelines.items():
+        table = Table(title=f"{entity_id} in {source}", title_justify="left")
+        for column in ("published", "version", "event", "what changed"):
+            table.add_column(column)
+        for event in events:
+            what = "; ".join(
+                f"{c.field}: "
+                + ", ".join([f"+{x}" for x in c.added[:3]] + [f"-{x}" for x in c.removed[:3]])
+                for c in event.changes
+            )
+            table.add_row(event.version.published.isoformat(), f"#{event.version.id}",
+                          event.kind, what)
+        console.print(table)
+
+
+def diff(console: Console, result: Diff, limit: int | None) -> None:
+    console.print(
+        f"[bold]{result.source}[/bold]: version #{result.before.id} "
+        f"({result.before.published}) -> #{result.after.id} ({result.after.published}): "
+        f"[green]{len(result.added)} added[/green], [red]{len(result.removed)} removed[/red], "
+        f"[yellow]{len(result.changed)} changed[/yellow]"
+    )
+
+    def cut(n: int) -> int:
+        return n if limit is None else min(n, limit)
+
+    for title, rows in (("Added", result.added), ("Removed", result.removed)):
+        if len(rows) == 0:
+            continue
+        table = Table(title=f"{title} ({len(rows)})", title_justify="left")
+        table.add_column("id")
+        table.add_column("name")
+        for entity_id, caption in rows[: cut(len(rows))]:
+            table.add_row(entity_id, caption)
+        console.print(table)
+    if len(result.changed) > 0:
+        table = Table(title=f"Changed ({len(result.changed)})", title_justify="left")
+        table.add_column("id")
+        table.add_column("name")
+        table.add_column("fields")
+        for change in result.changed[: cut(len(result.changed))]:
+            table.add_row(change.entity_id, change.caption,
+                          ", ".join(c.field for c in change.changes))
+        console.print(table)
+    if limit is not None and max(len(result.added), len(result.removed),
+                                 len(result.changed)) > limit:
+        console.print(f"(first {limit} of each shown; --limit 0 shows all)")
+
+
+def outcomes(console: Console, items: Sequence[Outcome], skipped: Sequence[Skipped]) -> None:
+    table = Table(title="Update", title_justify="left")
+    for column in ("source", "published", "status", "entities", "issues", "file / note"):
+        table.add_column(column, justify="right" if column in ("entities", "issues") else "left")
+    styles = {"added": "green", "unchanged": "dim", "refused": "yellow", "failed": "red",
+              "not_modified": "dim"}
+    for o in items:
+        note = o.origin if o.status in ("added", "unchanged") else o.message
+        table.add_row(
+            o.source,
+            _d(o.published),
+            Text(o.status, style=styles.get(o.status, "")),
+            f"{o.entity_count:,}",
+            str(o.issue_count),
+            note,
+        )
+    console.print(table)
+    summary: dict[str, int] = {}
+    for o in items:
+        summary[o.status] = summary.get(o.status, 0) + 1
+    console.print(", ".join(f"{n} {k}" for k, n in sorted(summary.items())) +
+                  (f"; {len(skipped)} files not recognised or incomplete" if skipped else ""))
+
+
+def versions(console: Console, items: Sequence[ListVersion]) -> None:
+    table = Table(title="List versions", title_justify="left")
+    for column in ("id", "source", "published", "from", "entities", "issues", "origin"):
+        table.add_column(column)
+    for v in items:
+        table.add_row(str(v.id), v.source, v.published.isoformat(), v.published_from,
+                      f"{v.entity_count:,}", str(v.issue_count), v.origin)
+    console.print(table)
