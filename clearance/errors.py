@@ -2,8 +2,10 @@
 
     ClearanceError            root; adapters catch this one
     ├── SourceUnavailable     a fetch failed: retry later
-    ├── SourceFormatError     a file is not what it claims: abort that import, keep the previous version
-    ├── ImportRefused         a valid file was refused by a safety rule (e.g. lost too many entities)
+    ├── SourceFormatError     a file is not what it claims: abort that import, keep the
+    │                         previous version
+    ├── ImportRefused         a valid file was refused by a safety rule (e.g. it would
+    │                         delist too many entities)
     ├── InvalidQuery          the user gave bad input: fix it and ask again
     ├── NotFound              no such entity, source or list version
     └── StaleIndex            an index was built by another normaliser: rebuild it

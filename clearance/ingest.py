@@ -37,7 +37,9 @@ class Outcome:
     message: str = ""
 
 
-def _published(raw: RawFile, report: ParseReport, override: date | None) -> tuple[date, str]:
+def _published(
+    raw: RawFile, report: ParseReport, override: date | None
+) -> tuple[date, str]:
     if override is not None:
         return override, "user"
     if report.published is not None:
@@ -78,7 +80,9 @@ def parse_raw(raw: RawFile) -> tuple[list[Entity], ParseReport]:
         raise
     except (ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
         # a parser bug or an unforeseen shape: still the file's fault as far as the store goes
-        raise SourceFormatError(raw.source, raw.origin, f"{type(exc).__name__}: {exc}") from exc
+        raise SourceFormatError(
+            raw.source, raw.origin, f"{type(exc).__name__}: {exc}"
+        ) from exc
     return entities, report
 
 
@@ -90,7 +94,9 @@ def import_raw(
         entities, report = parse_raw(raw)
     except SourceFormatError as exc:
         store.record_failure(raw.source, raw.origin, str(exc))
-        return Outcome(raw.source, raw.origin, "failed", raw.published, message=str(exc))
+        return Outcome(
+            raw.source, raw.origin, "failed", raw.published, message=str(exc)
+        )
     when, how = _published(raw, report, published)
     meta = VersionMeta(
         source=raw.source,
@@ -144,7 +150,9 @@ def update_from_directory(
         try:
             raw = fetcher.load(candidate)
         except OSError as exc:
-            outcome = Outcome(candidate.source, candidate.origin, "failed", None, message=str(exc))
+            outcome = Outcome(
+                candidate.source, candidate.origin, "failed", None, message=str(exc)
+            )
         else:
             outcome = import_raw(store, raw, force=force, published=published)
         outcomes.append(outcome)
@@ -181,7 +189,9 @@ def update_from_official(
         else:
             origin = ", ".join(spec.urls.values())
             if fetched.raw is None:
-                outcome = Outcome(source, origin, "not_modified", None, message="HTTP 304")
+                outcome = Outcome(
+                    source, origin, "not_modified", None, message="HTTP 304"
+                )
             else:
                 outcome = import_raw(store, fetched.raw, force=force)
             if outcome.status != "failed":

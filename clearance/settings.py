@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLEARANCE_", extra="ignore")
 
     home: Path = Field(default_factory=_default_home)
-    shared_data: Path | None = None  # CLEARANCE_SHARED_DATA: folder of official snapshots
+    shared_data: Path | None = (
+        None  # CLEARANCE_SHARED_DATA: folder of official snapshots
+    )
 
 
 def load_settings(home: Path | None = None) -> Settings:

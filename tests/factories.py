@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 from clearance.model import (
     Entity,
-    IdScheme,
     Identifier,
+    IdScheme,
     Listing,
     NameKind,
     Schema,

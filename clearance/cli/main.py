@@ -88,14 +88,21 @@ class Context:
         return Store.open(self.settings.home)
 
     def view(self, store: Store, as_of: str | None) -> View:
-        view = store.current() if as_of is None else store.as_of(parse_date(as_of, "--as-of"))
+        view = (
+            store.current()
+            if as_of is None
+            else store.as_of(parse_date(as_of, "--as-of"))
+        )
         if view.is_empty:
             if len(store.sources()) == 0:
                 raise NotFound(
-                    "list versions in", str(self.settings.home),
+                    "list versions in",
+                    str(self.settings.home),
                     "the store is empty: run `clearance update` first",
                 )
-            raise NotFound("list versions", f"on {as_of}", "no list was published by then")
+            raise NotFound(
+                "list versions", f"on {as_of}", "no list was published by then"
+            )
         return view
 
 
@@ -118,9 +125,13 @@ def _print_json(data: Any) -> None:
 
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", help="Data directory (default: $CLEARANCE_HOME or the user data dir)."),
+    typer.Option(
+        "--home", help="Data directory (default: $CLEARANCE_HOME or the user data dir)."
+    ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (ISO 8601 dates).")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON (ISO 8601 dates).")
+]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Answer as the lists stood on this date.")
 ]
@@ -134,23 +145,32 @@ def main(ctx: typer.Context, home: HomeOption = None) -> None:
 
 @app.command("lists")
 @handle_errors
-def lists_command(ctx: typer.Context, as_of: AsOfOption = None, json_: JsonOption = False) -> None:
+def lists_command(
+    ctx: typer.Context, as_of: AsOfOption = None, json_: JsonOption = False
+) -> None:
     """Sources, their newest version, publication date and entity counts by list."""
     c = _ctx(ctx)
     with c.store() as store:
         view = c.view(store, as_of)
-        counts = {s: store.entity_counts_by_list(v.id) for s, v in view.versions.items()}
+        counts = {
+            s: store.entity_counts_by_list(v.id) for s, v in view.versions.items()
+        }
         version_counts: dict[str, int] = {}
         for version in store.versions():
             if view.as_of is None or version.published <= view.as_of:
-                version_counts[version.source] = version_counts.get(version.source, 0) + 1
+                version_counts[version.source] = (
+                    version_counts.get(version.source, 0) + 1
+                )
         if json_:
             _print_json(
                 {
                     "as_of": None if view.as_of is None else view.as_of.isoformat(),
                     "sources": [
-                        {**render.version_json(v), "versions": version_counts.get(s, 0),
-                         "entities_by_list": counts[s]}
+                        {
+                            **render.version_json(v),
+                            "versions": version_counts.get(s, 0),
+                            "entities_by_list": counts[s],
+                        }
                         for s, v in sorted(view.versions.items())
                     ],
                 }
@@ -182,7 +202,9 @@ def versions_command(
 @handle_errors
 def show_command(
     ctx: typer.Context,
-    entity: Annotated[str, typer.Argument(help="Entity id (e.g. us_ofac_sdn:36) or exact name.")],
+    entity: Annotated[
+        str, typer.Argument(help="Entity id (e.g. us_ofac_sdn:36) or exact name.")
+    ],
     as_of: AsOfOption = None,
     json_: JsonOption = False,
 ) -> None:
@@ -192,7 +214,9 @@ def show_command(
         view = c.view(store, as_of)
         entities = view.resolve(entity)
         if json_:
-            _print_json([render.entity_json(e, view, view.related(e)) for e in entities])
+            _print_json(
+                [render.entity_json(e, view, view.related(e)) for e in entities]
+            )
             return
         console = _console()
         for item in entities:
@@ -203,7 +227,9 @@ def show_command(
 @handle_errors
 def find_command(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="A name, part of a name, or an identifier.")],
+    text: Annotated[
+        str, typer.Argument(help="A name, part of a name, or an identifier.")
+    ],
     limit: Annotated[int, typer.Option(help="At most this many results.")] = 20,
     as_of: AsOfOption = None,
     json_: JsonOption = False,
@@ -215,9 +241,16 @@ def find_command(
         results = view.find(text, limit=limit)
         if json_:
             _print_json(
-                [{"id": e.id, "caption": e.caption, "schema": e.schema.value, "found_by": how,
-                  "listings": [render.listing_json(x) for x in e.listings]}
-                 for e, how in results]
+                [
+                    {
+                        "id": e.id,
+                        "caption": e.caption,
+                        "schema": e.schema.value,
+                        "found_by": how,
+                        "listings": [render.listing_json(x) for x in e.listings],
+                    }
+                    for e, how in results
+                ]
             )
             return
         render.found(_console(), results)
@@ -248,7 +281,8 @@ def diff_command(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="Source, e.g. us_ofac_sdn.")],
     from_: Annotated[
-        str | None, typer.Option("--from", help="Version id or date (default: the one before).")
+        str | None,
+        typer.Option("--from", help="Version id or date (default: the one before)."),
     ] = None,
     to: Annotated[
         str | None, typer.Option("--to", help="Version id or date (default: newest).")
@@ -264,7 +298,9 @@ def diff_command(
             raise NotFound("source", source, "known: " + ", ".join(store.sources()))
         after = versions[-1] if to is None else store.resolve_version(source, to)
         if from_ is None:
-            earlier = [v for v in versions if (v.published, v.id) < (after.published, after.id)]
+            earlier = [
+                v for v in versions if (v.published, v.id) < (after.published, after.id)
+            ]
             if len(earlier) == 0:
                 raise NotFound("earlier version", f"{source} before #{after.id}")
             before = earlier[-1]
@@ -284,19 +320,26 @@ def update_command(
     ctx: typer.Context,
     from_: Annotated[
         Path | None,
-        typer.Option("--from", help="Import official files from this folder (air-gapped)."),
+        typer.Option(
+            "--from", help="Import official files from this folder (air-gapped)."
+        ),
     ] = None,
     source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only these sources (downloads).")
+        list[str] | None,
+        typer.Option("--source", help="Only these sources (downloads)."),
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", help="Glob of paths under --from to skip.")
+        list[str] | None,
+        typer.Option("--exclude", help="Glob of paths under --from to skip."),
     ] = None,
     published: Annotated[
         str | None, typer.Option("--published", help="Publication date of the files.")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Import even a version that loses >20 % entities.")
+        bool,
+        typer.Option(
+            "--force", help="Import even a version that loses >20 % entities."
+        ),
     ] = False,
     json_: JsonOption = False,
 ) -> None:
@@ -312,8 +355,14 @@ def update_command(
                 console.print(f"Importing official files from [bold]{from_}[/bold]")
             with console.status("importing…") as status:
                 outcomes, skipped = update_from_directory(
-                    store, from_, exclude=exclude or (), force=force, published=when,
-                    on_outcome=lambda o: status.update(f"{o.source} {o.published}: {o.status}"),
+                    store,
+                    from_,
+                    exclude=exclude or (),
+                    force=force,
+                    published=when,
+                    on_outcome=lambda o: status.update(
+                        f"{o.source} {o.published}: {o.status}"
+                    ),
                 )
         else:
             names = source or [s.source for s in OFFICIAL]
@@ -321,12 +370,20 @@ def update_command(
                 console.print("Downloading from the official URLs: " + ", ".join(names))
             fetcher = HttpFetcher()
             outcomes = update_from_official(
-                store, fetcher, names, c.settings.home / "http_validators.json", force=force
+                store,
+                fetcher,
+                names,
+                c.settings.home / "http_validators.json",
+                force=force,
             )
             skipped = []
         if json_:
-            _print_json({"outcomes": [render.outcome_json(o) for o in outcomes],
-                         "skipped": [{"path": s.path, "reason": s.reason} for s in skipped]})
+            _print_json(
+                {
+                    "outcomes": [render.outcome_json(o) for o in outcomes],
+                    "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+                }
+            )
         else:
             render.outcomes(console, outcomes, skipped)
         if any(o.status == "failed" for o in outcomes):

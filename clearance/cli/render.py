@@ -59,8 +59,12 @@ def entity_json(
         version_json(view.versions[s]) for s in entity.sources if s in view.versions
     ]
     data["related"] = [
-        {"id": e.id, "caption": e.caption, "reason": why, "listings": [
-            listing_json(x) for x in e.listings]}
+        {
+            "id": e.id,
+            "caption": e.caption,
+            "reason": why,
+            "listings": [listing_json(x) for x in e.listings],
+        }
         for e, why in related
     ]
     return data
@@ -71,7 +75,9 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "source": outcome.source,
         "origin": outcome.origin,
         "status": outcome.status,
-        "published": None if outcome.published is None else outcome.published.isoformat(),
+        "published": None
+        if outcome.published is None
+        else outcome.published.isoformat(),
         "entity_count": outcome.entity_count,
         "issue_count": outcome.issue_count,
         "version_id": outcome.version_id,
@@ -99,7 +105,11 @@ def diff_json(diff: Diff, limit: int | None) -> dict[str, Any]:
                 "id": c.entity_id,
                 "caption": c.caption,
                 "changes": [
-                    {"field": f.field, "added": list(f.added), "removed": list(f.removed)}
+                    {
+                        "field": f.field,
+                        "added": list(f.added),
+                        "removed": list(f.removed),
+                    }
                     for f in c.changes
                 ],
             }
@@ -108,7 +118,9 @@ def diff_json(diff: Diff, limit: int | None) -> dict[str, Any]:
     }
 
 
-def history_json(entity_id: str, timelines: dict[str, list[HistoryEvent]]) -> dict[str, Any]:
+def history_json(
+    entity_id: str, timelines: dict[str, list[HistoryEvent]]
+) -> dict[str, Any]:
     return {
         "id": entity_id,
         "sources": {
@@ -117,7 +129,11 @@ def history_json(entity_id: str, timelines: dict[str, list[HistoryEvent]]) -> di
                     "event": e.kind,
                     "version": version_json(e.version),
                     "changes": [
-                        {"field": f.field, "added": list(f.added), "removed": list(f.removed)}
+                        {
+                            "field": f.field,
+                            "added": list(f.added),
+                            "removed": list(f.removed),
+                        }
                         for f in e.changes
                     ],
                 }
@@ -135,11 +151,24 @@ def _d(value: date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-def lists(console: Console, view: View, counts: dict[str, dict[str, int]],
-          version_counts: dict[str, int]) -> None:
+def lists(
+    console: Console,
+    view: View,
+    counts: dict[str, dict[str, int]],
+    version_counts: dict[str, int],
+) -> None:
     table = Table(title="Sources (newest list version of each)", title_justify="left")
-    for column in ("source", "authority", "published", "versions", "entities", "format"):
-        table.add_column(column, justify="right" if column in ("versions", "entities") else "left")
+    for column in (
+        "source",
+        "authority",
+        "published",
+        "versions",
+        "entities",
+        "format",
+    ):
+        table.add_column(
+            column, justify="right" if column in ("versions", "entities") else "left"
+        )
     for source, version in sorted(view.versions.items()):
         info = list_info(source)
         table.add_row(
@@ -176,8 +205,10 @@ def _listing_panel(listing: Listing) -> Table:
     grid.add_row("Authority", listing.authority)
     if len(listing.programs) > 0:
         grid.add_row("Programs", ", ".join(listing.programs))
-    grid.add_row("Legal effect", f"{listing.legal_effect.value}: "
-                 f"{describe_effect(listing.legal_effect)}")
+    grid.add_row(
+        "Legal effect",
+        f"{listing.legal_effect.value}: {describe_effect(listing.legal_effect)}",
+    )
     if listing.listed_on is not None:
         grid.add_row("Listed since", _d(listing.listed_on))
     if listing.effective_on is not None:
@@ -199,8 +230,9 @@ def _listing_panel(listing: Listing) -> Table:
     return grid
 
 
-def entity(console: Console, entity: Entity, view: View,
-           related: Sequence[tuple[Entity, str]]) -> None:
+def entity(
+    console: Console, entity: Entity, view: View, related: Sequence[tuple[Entity, str]]
+) -> None:
     head = Table.grid(padding=(0, 1))
     head.add_column(style="bold")
     head.add_column()
@@ -231,14 +263,26 @@ def entity(console: Console, entity: Entity, view: View,
             facts.add_row(label, value)
     if entity.vessel is not None:
         v = entity.vessel
-        facts.add_row("Vessel", ", ".join(
-            f"{k}: {x}" for k, x in (("type", v.vessel_type), ("flag", v.flag),
-                                     ("owner", v.owner), ("tonnage", v.tonnage),
-                                     ("GRT", v.gross_registered_tonnage)) if x))
+        facts.add_row(
+            "Vessel",
+            ", ".join(
+                f"{k}: {x}"
+                for k, x in (
+                    ("type", v.vessel_type),
+                    ("flag", v.flag),
+                    ("owner", v.owner),
+                    ("tonnage", v.tonnage),
+                    ("GRT", v.gross_registered_tonnage),
+                )
+                if x
+            ),
+        )
     for address in entity.addresses:
         facts.add_row("Address", address.full)
     for relation in entity.relations:
-        target = relation.target_name + (f" [{relation.target_id}]" if relation.target_id else "")
+        target = relation.target_name + (
+            f" [{relation.target_id}]" if relation.target_id else ""
+        )
         facts.add_row(f"Relation ({relation.kind})", target)
     for fact in entity.facts:
         facts.add_row(fact.label, fact.value)
@@ -249,14 +293,20 @@ def entity(console: Console, entity: Entity, view: View,
     sources = Table.grid(padding=(0, 1))
     for source in entity.sources:
         version = view.versions.get(source)
-        when = "" if version is None else f"version #{version.id} of {version.published}"
+        when = (
+            "" if version is None else f"version #{version.id} of {version.published}"
+        )
         sources.add_row(source, when)
     parts += [Text(""), Text("From", style="bold underline"), sources]
     console.print(Panel(Group(*parts), title=entity.caption, title_align="left"))
     for listing in entity.listings:
-        console.print(Panel(_listing_panel(listing), title="Listing", title_align="left"))
+        console.print(
+            Panel(_listing_panel(listing), title="Listing", title_align="left")
+        )
     if len(related) > 0:
-        table = Table(title="Also listed (same party on other lists)", title_justify="left")
+        table = Table(
+            title="Also listed (same party on other lists)", title_justify="left"
+        )
         table.add_column("id")
         table.add_column("name")
         table.add_column("lists and effect")
@@ -277,13 +327,20 @@ def found(console: Console, results: Sequence[tuple[Entity, str]]) -> None:
         table.add_column(column)
     for ent, how in results:
         lists_text = ", ".join(
-            sorted({f"{x.source}" + (f" ({x.listed_on})" if x.listed_on else "")
-                    for x in ent.listings}))
+            sorted(
+                {
+                    f"{x.source}" + (f" ({x.listed_on})" if x.listed_on else "")
+                    for x in ent.listings
+                }
+            )
+        )
         table.add_row(ent.id, ent.caption, ent.schema.value, lists_text, how)
     console.print(table)
 
 
-def history(console: Console, entity_id: str, timelines: dict[str, list[HistoryEvent]]) -> None:
+def history(
+    console: Console, entity_id: str, timelines: dict[str, list[HistoryEvent]]
+) -> None:
     for source, events in timelines.items():
         table = Table(title=f"{entity_id} in {source}", title_justify="left")
         for column in ("published", "version", "event", "what changed"):
@@ -291,11 +348,17 @@ def history(console: Console, entity_id: str, timelines: dict[str, list[HistoryE
         for event in events:
             what = "; ".join(
                 f"{c.field}: "
-                + ", ".join([f"+{x}" for x in c.added[:3]] + [f"-{x}" for x in c.removed[:3]])
+                + ", ".join(
+                    [f"+{x}" for x in c.added[:3]] + [f"-{x}" for x in c.removed[:3]]
+                )
                 for c in event.changes
             )
-            table.add_row(event.version.published.isoformat(), f"#{event.version.id}",
-                          event.kind, what)
+            table.add_row(
+                event.version.published.isoformat(),
+                f"#{event.version.id}",
+                event.kind,
+                what,
+            )
         console.print(table)
 
 
@@ -325,20 +388,41 @@ def diff(console: Console, result: Diff, limit: int | None) -> None:
         table.add_column("name")
         table.add_column("fields")
         for change in result.changed[: cut(len(result.changed))]:
-            table.add_row(change.entity_id, change.caption,
-                          ", ".join(c.field for c in change.changes))
+            table.add_row(
+                change.entity_id,
+                change.caption,
+                ", ".join(c.field for c in change.changes),
+            )
         console.print(table)
-    if limit is not None and max(len(result.added), len(result.removed),
-                                 len(result.changed)) > limit:
+    if (
+        limit is not None
+        and max(len(result.added), len(result.removed), len(result.changed)) > limit
+    ):
         console.print(f"(first {limit} of each shown; --limit 0 shows all)")
 
 
-def outcomes(console: Console, items: Sequence[Outcome], skipped: Sequence[Skipped]) -> None:
+def outcomes(
+    console: Console, items: Sequence[Outcome], skipped: Sequence[Skipped]
+) -> None:
     table = Table(title="Update", title_justify="left")
-    for column in ("source", "published", "status", "entities", "issues", "file / note"):
-        table.add_column(column, justify="right" if column in ("entities", "issues") else "left")
-    styles = {"added": "green", "unchanged": "dim", "refused": "yellow", "failed": "red",
-              "not_modified": "dim"}
+    for column in (
+        "source",
+        "published",
+        "status",
+        "entities",
+        "issues",
+        "file / note",
+    ):
+        table.add_column(
+            column, justify="right" if column in ("entities", "issues") else "left"
+        )
+    styles = {
+        "added": "green",
+        "unchanged": "dim",
+        "refused": "yellow",
+        "failed": "red",
+        "not_modified": "dim",
+    }
     for o in items:
         note = o.origin if o.status in ("added", "unchanged") else o.message
         table.add_row(
@@ -353,8 +437,10 @@ def outcomes(console: Console, items: Sequence[Outcome], skipped: Sequence[Skipp
     summary: dict[str, int] = {}
     for o in items:
         summary[o.status] = summary.get(o.status, 0) + 1
-    console.print(", ".join(f"{n} {k}" for k, n in sorted(summary.items())) +
-                  (f"; {len(skipped)} files not recognised or incomplete" if skipped else ""))
+    console.print(
+        ", ".join(f"{n} {k}" for k, n in sorted(summary.items()))
+        + (f"; {len(skipped)} files not recognised or incomplete" if skipped else "")
+    )
 
 
 def versions(console: Console, items: Sequence[ListVersion]) -> None:
@@ -362,6 +448,13 @@ def versions(console: Console, items: Sequence[ListVersion]) -> None:
     for column in ("id", "source", "published", "from", "entities", "issues", "origin"):
         table.add_column(column)
     for v in items:
-        table.add_row(str(v.id), v.source, v.published.isoformat(), v.published_from,
-                      f"{v.entity_count:,}", str(v.issue_count), v.origin)
+        table.add_row(
+            str(v.id),
+            v.source,
+            v.published.isoformat(),
+            v.published_from,
+            f"{v.entity_count:,}",
+            str(v.issue_count),
+            v.origin,
+        )
     console.print(table)

@@ -20,7 +20,7 @@ from clearance.model.effects import (
     list_info,
 )
 from clearance.model.entity import Address, Entity, Fact, Relation, Schema, VesselInfo
-from clearance.model.identifier import IdScheme, Identifier, identifier_key
+from clearance.model.identifier import Identifier, IdScheme, identifier_key
 from clearance.model.listing import LegalEffect, Listing
 from clearance.model.merge import merge_entities
 from clearance.model.name import Name, NameKind, detect_script, make_name

@@ -13,7 +13,7 @@ from typing import Any
 
 from clearance.model.dates import PartialDate
 from clearance.model.entity import Address, Entity, Fact, Relation, Schema, VesselInfo
-from clearance.model.identifier import IdScheme, Identifier
+from clearance.model.identifier import Identifier, IdScheme
 from clearance.model.listing import LegalEffect, Listing
 from clearance.model.name import Name, NameKind
 
@@ -21,7 +21,11 @@ JSON = dict[str, Any]
 
 
 def _compact(data: dict[str, Any]) -> JSON:
-    return {k: v for k, v in data.items() if v is not None and v != () and v != [] and v != ""}
+    return {
+        k: v
+        for k, v in data.items()
+        if v is not None and v != () and v != [] and v != ""
+    }
 
 
 def _d(value: date | None) -> str | None:
@@ -91,7 +95,14 @@ def entity_to_dict(entity: Entity) -> JSON:
             "id": entity.id,
             "schema": entity.schema.value,
             "names": [
-                _compact({"value": n.value, "kind": n.kind.value, "script": n.script, "lang": n.lang})
+                _compact(
+                    {
+                        "value": n.value,
+                        "kind": n.kind.value,
+                        "script": n.script,
+                        "lang": n.lang,
+                    }
+                )
                 for n in entity.names
             ],
             "listings": [listing_to_dict(x) for x in entity.listings],
@@ -159,7 +170,11 @@ def entity_from_dict(data: JSON) -> Entity:
         listings=tuple(listing_from_dict(x) for x in data.get("listings", ())),
         identifiers=tuple(
             Identifier(
-                IdScheme(i["scheme"]), i["value"], i.get("country"), i.get("label"), i.get("note")
+                IdScheme(i["scheme"]),
+                i["value"],
+                i.get("country"),
+                i.get("label"),
+                i.get("note"),
             )
             for i in data.get("identifiers", ())
         ),

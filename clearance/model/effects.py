@@ -34,7 +34,9 @@ LISTS: dict[str, ListInfo] = {
             "US Treasury, OFAC",
             LegalEffect.RESTRICTED_DEALINGS,
         ),
-        ListInfo("us_bis_el", "Entity List", "US Commerce, BIS", LegalEffect.EXPORT_LICENCE),
+        ListInfo(
+            "us_bis_el", "Entity List", "US Commerce, BIS", LegalEffect.EXPORT_LICENCE
+        ),
         ListInfo(
             "us_bis_meu",
             "Military End-User List (MEU)",
@@ -42,10 +44,16 @@ LISTS: dict[str, ListInfo] = {
             LegalEffect.MILITARY_END_USER,
         ),
         ListInfo(
-            "us_bis_uvl", "Unverified List (UVL)", "US Commerce, BIS", LegalEffect.END_USE_RED_FLAG
+            "us_bis_uvl",
+            "Unverified List (UVL)",
+            "US Commerce, BIS",
+            LegalEffect.END_USE_RED_FLAG,
         ),
         ListInfo(
-            "us_bis_dpl", "Denied Persons List (DPL)", "US Commerce, BIS", LegalEffect.EXPORT_DENIAL
+            "us_bis_dpl",
+            "Denied Persons List (DPL)",
+            "US Commerce, BIS",
+            LegalEffect.EXPORT_DENIAL,
         ),
         ListInfo(
             "us_state_dtc",
@@ -172,7 +180,10 @@ EFFECT_TEXT: dict[LegalEffect, str] = {
 _CONS_PROGRAM_EFFECTS: tuple[tuple[str, LegalEffect], ...] = (
     ("CMIC", LegalEffect.SECURITIES_BAN),
     ("CAPTA", LegalEffect.CORRESPONDENT_ACCOUNT),
-    ("561", LegalEffect.CORRESPONDENT_ACCOUNT),  # "561-Related"/"561List": CAPTA's predecessor
+    (
+        "561",
+        LegalEffect.CORRESPONDENT_ACCOUNT,
+    ),  # "561-Related"/"561List": CAPTA's predecessor
     ("FSE", LegalEffect.SANCTIONS_EVASION),
     ("MBS", LegalEffect.MENU_BASED),
     ("EO13662", LegalEffect.SECTORAL),

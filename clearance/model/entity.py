@@ -24,7 +24,9 @@ class Address:
     full: str  # the address as the list writes it, joined with ", "
     street: str | None = None
     city: str | None = None
-    region: str | None = None  # state / province, or OFAC's "City/State/Postal" remainder
+    region: str | None = (
+        None  # state / province, or OFAC's "City/State/Postal" remainder
+    )
     postal_code: str | None = None
     country: str | None = None  # ISO 3166 alpha-2, lower case, where resolvable
     country_name: str | None = None  # the list's own country wording
@@ -75,7 +77,9 @@ class Entity:
     relations: tuple[Relation, ...] = ()
     remarks: str | None = None  # verbatim
     facts: tuple[Fact, ...] = ()
-    sources: tuple[str, ...] = field(default=())  # source files that carried this entity
+    sources: tuple[str, ...] = field(
+        default=()
+    )  # source files that carried this entity
 
     @property
     def caption(self) -> str:

@@ -34,7 +34,9 @@ class Identifier:
     scheme: IdScheme
     value: str
     country: str | None = None  # issuing country, ISO alpha-2 lower case where known
-    label: str | None = None  # the list's own wording, e.g. "Cedula No." or "Tax ID No."
+    label: str | None = (
+        None  # the list's own wording, e.g. "Cedula No." or "Tax ID No."
+    )
     note: str | None = None  # e.g. "issued 2008", "expires 2025"
 
 

@@ -33,11 +33,15 @@ def _fill(base: Listing, other: Listing) -> Listing:
     return replace(
         base,
         listed_on=base.listed_on if base.listed_on is not None else other.listed_on,
-        effective_on=base.effective_on if base.effective_on is not None else other.effective_on,
+        effective_on=base.effective_on
+        if base.effective_on is not None
+        else other.effective_on,
         divestment_on=base.divestment_on
         if base.divestment_on is not None
         else other.divestment_on,
-        delisted_on=base.delisted_on if base.delisted_on is not None else other.delisted_on,
+        delisted_on=base.delisted_on
+        if base.delisted_on is not None
+        else other.delisted_on,
         federal_register=base.federal_register or other.federal_register,
         licence_requirement=base.licence_requirement
         if base.licence_requirement is not None

@@ -10,7 +10,9 @@ from enum import StrEnum
 class NameKind(StrEnum):
     PRIMARY = "primary"  # the list's own main name for the entity
     ALIAS = "alias"  # a strong a.k.a. (OFAC alt.csv, UN "Good" quality)
-    WEAK = "weak"  # a weak a.k.a.: too broad to screen on alone (OFAC remarks, UN "Low")
+    WEAK = (
+        "weak"  # a weak a.k.a.: too broad to screen on alone (OFAC remarks, UN "Low")
+    )
     FORMER = "former"  # f.k.a.: a name the entity used before
 
 
@@ -18,7 +20,9 @@ class NameKind(StrEnum):
 class Name:
     value: str
     kind: NameKind = NameKind.PRIMARY
-    script: str | None = None  # dominant non-Latin script ("Han", "Cyrillic"); None for Latin
+    script: str | None = (
+        None  # dominant non-Latin script ("Han", "Cyrillic"); None for Latin
+    )
     lang: str | None = None  # ISO 639 code where the list says
 
 
@@ -38,7 +42,9 @@ def detect_script(text: str) -> str | None:
     return best.capitalize()
 
 
-def make_name(value: str, kind: NameKind = NameKind.PRIMARY, lang: str | None = None) -> Name:
+def make_name(
+    value: str, kind: NameKind = NameKind.PRIMARY, lang: str | None = None
+) -> Name:
     """A ``Name`` with whitespace collapsed and its script detected."""
     text = " ".join(value.split())
     return Name(text, kind, detect_script(text), lang)

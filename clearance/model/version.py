@@ -11,7 +11,9 @@ class ListVersion:
     id: int
     source: str  # "us_ofac_sdn"
     published: date  # publication date, from the file, its name, or the user
-    published_from: str  # "file", "filename", "user", "retrieved": how `published` was learnt
+    published_from: (
+        str  # "file", "filename", "user", "retrieved": how `published` was learnt
+    )
     retrieved_at: datetime
     sha256: str  # of the raw bytes (all parts, in name order)
     format: str  # "ofac_csv", "csl_csv", ...

@@ -1,6 +1,13 @@
 """Official list formats: pure parsers (bytes in, entities out) and the one fetch module."""
 
-from clearance.sources.base import Issue, Parser, ParseReport, RawFile, derived_id, maybe_gunzip
+from clearance.sources.base import (
+    Issue,
+    Parser,
+    ParseReport,
+    RawFile,
+    derived_id,
+    maybe_gunzip,
+)
 from clearance.sources.fetch import (
     OFFICIAL,
     Candidate,

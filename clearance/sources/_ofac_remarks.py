@@ -267,6 +267,8 @@ _RULES: dict[str, _Rule] = {
         "PEESA Information",
         "IFCA Determination",
         "UN/LOCODE",
+        "Executive Order 14024 Directive Information",
+        "Executive Order 14014 Directive Information",
         "Registration Country",
     ),
     **_kind(_Kind.COMPANY_FACT, "Target Type"),
@@ -281,6 +283,7 @@ _RULES: dict[str, _Rule] = {
     ),
 }
 _MAX_WORDS = max(len(label.split(" ")) for label in _RULES)
+_FACT_KINDS = frozenset({_Kind.FACT, _Kind.LONG_FACT, _Kind.COMPANY_FACT})
 
 # "Target Type" values that make an organisation a Company.
 _COMPANY_TARGETS = frozenset(
@@ -432,12 +435,13 @@ class RemarkBuilder:
         Unknown labels become ``IdScheme.OTHER`` identifiers with the list's label.
         """
         clean_label = label.strip().rstrip(":-").strip()
+        value = value.strip()
         rule = _RULES.get(clean_label.lower())
         if rule is None:
-            found = _match_label(f"{clean_label} {value}")
-            if found is not None and found[2] == value.strip():
+            # e.g. "Executive Order 13662 Directive Determination -": a known fact prefix
+            found = _match_label(clean_label)
+            if found is not None and found[1].kind in _FACT_KINDS:
                 rule = found[1]
-        value = value.strip()
         if rule is None:
             self._identifiers.append(
                 Identifier(
@@ -448,11 +452,14 @@ class RemarkBuilder:
                     _join_notes(notes),
                 )
             )
-            return
-        if rule.kind is _Kind.IDENT:
+        elif rule.kind is _Kind.IDENT:
             self._add_identifier(rule.scheme, clean_label, value, country_name, notes)
-            return
-        self._apply(clean_label, rule, value, f"{clean_label} {value}", False)
+        elif rule.kind in _FACT_KINDS:
+            if rule.kind is _Kind.COMPANY_FACT and value.lower() in _COMPANY_TARGETS:
+                self._company = True
+            self._facts.append(Fact(clean_label, value))
+        else:
+            self._apply(clean_label, rule, value, f"{clean_label} {value}", False)
 
     def build(self) -> RemarkFields:
         return RemarkFields(
@@ -481,7 +488,7 @@ class RemarkBuilder:
         elif kind is _Kind.CRYPTO:
             self._crypto(label, rest)
         elif kind is _Kind.DOB:
-            self._birth_date(rest, item)
+            self._birth_date(rest)
         elif kind is _Kind.POB:
             if len(rest) > 0:
                 self._birth_places.append(rest)
@@ -553,7 +560,7 @@ class RemarkBuilder:
             )
         )
 
-    def _birth_date(self, rest: str, item: str) -> None:
+    def _birth_date(self, rest: str) -> None:
         parsed = parse_birth_date(rest)
         if parsed is None:
             self._problems.append(f"unparseable date of birth {rest!r}")

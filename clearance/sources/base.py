@@ -26,7 +26,9 @@ class RawFile:
     parts: dict[str, bytes]
     origin: str  # URL or path
     retrieved_at: datetime
-    published: date | None = None  # when known from outside the content (user, file name)
+    published: date | None = (
+        None  # when known from outside the content (user, file name)
+    )
     published_from: str | None = None  # "user" | "filename"
 
     def part(self, name: str) -> bytes:

@@ -24,7 +24,9 @@ from clearance.errors import SourceUnavailable
 from clearance.sources.base import RawFile, maybe_gunzip
 from clearance.sources.registry import OFAC_PART_NAMES, Sniffed, sniff
 
-_OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports"
+_OFAC_EXPORTS = (
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +70,15 @@ OFFICIAL: tuple[SourceSpec, ...] = (
             )
         },
     ),
-    SourceSpec("us_bis_dpl", "bis_dpl", {"dpl.txt": "https://www.bis.doc.gov/dpl/dpl.txt"}),
+    SourceSpec(
+        "us_bis_dpl", "bis_dpl", {"dpl.txt": "https://www.bis.doc.gov/dpl/dpl.txt"}
+    ),
     SourceSpec(
         "un_sc",
         "un_xml",
-        {"consolidated.xml": "https://scsanctions.un.org/resources/xml/en/consolidated.xml"},
+        {
+            "consolidated.xml": "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
+        },
     ),
     SourceSpec(
         "uk_hmt",
@@ -136,7 +142,9 @@ class HttpFetcher:
                     headers["If-None-Match"] = previous["etag"]
                 if "last_modified" in previous:
                     headers["If-Modified-Since"] = previous["last_modified"]
-                status, body, response_headers = self._get(client, spec.source, url, headers)
+                status, body, response_headers = self._get(
+                    client, spec.source, url, headers
+                )
                 kept = {
                     k: v
                     for k, v in (
@@ -181,9 +189,13 @@ class HttpFetcher:
                         last_error = f"HTTP {response.status_code}"
                         continue
                     if response.status_code >= 400:
-                        raise SourceUnavailable(source, url, f"HTTP {response.status_code}")
+                        raise SourceUnavailable(
+                            source, url, f"HTTP {response.status_code}"
+                        )
                     total_text = response.headers.get("content-length")
-                    total = int(total_text) if total_text and total_text.isdigit() else None
+                    total = (
+                        int(total_text) if total_text and total_text.isdigit() else None
+                    )
                     chunks: list[bytes] = []
                     done = 0
                     for chunk in response.iter_bytes():
@@ -194,7 +206,9 @@ class HttpFetcher:
                     return response.status_code, b"".join(chunks), response.headers
             except httpx.TransportError as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
-        raise SourceUnavailable(source, url, f"{last_error} after {self.retries + 1} attempts")
+        raise SourceUnavailable(
+            source, url, f"{last_error} after {self.retries + 1} attempts"
+        )
 
 
 # -- folders of official files ----------------------------------------------------------
@@ -204,14 +218,29 @@ _YM = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])")
 _MDY8 = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{4})(?!\d)")
 
 
+def _ymd(m: re.Match[str]) -> date:
+    return date(int(m[1]), int(m[2]), int(m[3]))
+
+
+def _ym(m: re.Match[str]) -> date:
+    return date(int(m[1]), int(m[2]), 1)
+
+
+def _mdy(m: re.Match[str]) -> date:
+    return date(int(m[3]), int(m[1]), int(m[2]))
+
+
+_NAME_DATES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], date]], ...] = (
+    (_YMD, _ymd),
+    (_YM, _ym),
+    (_MDY8, _mdy),
+)
+
+
 def date_from_name(name: str) -> date | None:
     """A date written in a file or folder name: 2021-08-18, 2022-05 (-> the 1st), or
     MMDDYYYY as in State's ``itar_debarred_party_list_01242018.csv``."""
-    for pattern, build in (
-        (_YMD, lambda m: date(int(m[1]), int(m[2]), int(m[3]))),
-        (_YM, lambda m: date(int(m[1]), int(m[2]), 1)),
-        (_MDY8, lambda m: date(int(m[3]), int(m[1]), int(m[2]))),
-    ):
+    for pattern, build in _NAME_DATES:
         for match in pattern.finditer(name):
             try:
                 found = build(match)
@@ -228,12 +257,12 @@ def date_from_path(path: Path, root: Path) -> date | None:
     if found is not None:
         return found
     for parent in path.parents:
-        if parent == root or root not in parent.parents and parent != root:
-            break
+        if parent != root and root not in parent.parents:
+            break  # above the scanned folder
         found = date_from_name(parent.name)
         if found is not None:
             return found
-    return date_from_name(root.name)
+    return None
 
 
 @dataclass(slots=True)
@@ -281,12 +310,15 @@ class DirectoryFetcher:
     """Finds official files under a folder, recognising formats from content."""
 
     root: Path
-    exclude: tuple[str, ...] = ()  # glob patterns matched against paths relative to root
+    exclude: tuple[
+        str, ...
+    ] = ()  # glob patterns matched against paths relative to root
 
     def _excluded(self, path: Path) -> bool:
         rel = path.relative_to(self.root).as_posix()
         return any(
-            fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern.rstrip("/") + "/*")
+            fnmatch.fnmatch(rel, pattern)
+            or fnmatch.fnmatch(rel, pattern.rstrip("/") + "/*")
             for pattern in self.exclude
         )
 
@@ -323,7 +355,9 @@ class DirectoryFetcher:
                 continue
             part = path.name.lower().removesuffix(".gz")
             scan.candidates.append(
-                Candidate(found.source, found.format, {part: path}, date_from_path(path, base))
+                Candidate(
+                    found.source, found.format, {part: path}, date_from_path(path, base)
+                )
             )
         for source, members in ofac.items():
             mains = [(p, f) for p, f in members if f.role == "main"]
@@ -350,7 +384,9 @@ class DirectoryFetcher:
                     )
                 for path, found in others:
                     scan.skipped.append(
-                        Skipped(str(path), f"{found.role} file beside several main files")
+                        Skipped(
+                            str(path), f"{found.role} file beside several main files"
+                        )
                     )
                 continue
             parts = {OFAC_PART_NAMES[(source, f.role)]: p for p, f in members}
@@ -362,7 +398,10 @@ class DirectoryFetcher:
     @staticmethod
     def load(candidate: Candidate) -> RawFile:
         """Read a candidate's bytes (gzip undone)."""
-        parts = {name: maybe_gunzip(path.read_bytes()) for name, path in candidate.paths.items()}
+        parts = {
+            name: maybe_gunzip(path.read_bytes())
+            for name, path in candidate.paths.items()
+        }
         return RawFile(
             source=candidate.source,
             format=candidate.format,

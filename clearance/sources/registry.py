@@ -31,15 +31,29 @@ FORMATS: dict[str, FormatSpec] = {
     for spec in (
         FormatSpec("ofac_csv", "clearance.sources.ofac_csv", "OFAC legacy CSV set"),
         FormatSpec("ofac_xml", "clearance.sources.ofac_xml", "OFAC classic XML"),
-        FormatSpec("ofac_enhanced_xml", "clearance.sources.ofac_enhanced", "OFAC Enhanced XML"),
-        FormatSpec("csl_csv", "clearance.sources.csl", "trade.gov Consolidated Screening List"),
-        FormatSpec("bis_dpl", "clearance.sources.bis_dpl", "BIS Denied Persons List (TSV)"),
-        FormatSpec("state_dtc", "clearance.sources.state_dtc", "State DDTC debarred (CSV)"),
-        FormatSpec("state_isn", "clearance.sources.state_isn", "State ISN sanctions (CSV)"),
+        FormatSpec(
+            "ofac_enhanced_xml", "clearance.sources.ofac_enhanced", "OFAC Enhanced XML"
+        ),
+        FormatSpec(
+            "csl_csv", "clearance.sources.csl", "trade.gov Consolidated Screening List"
+        ),
+        FormatSpec(
+            "bis_dpl", "clearance.sources.bis_dpl", "BIS Denied Persons List (TSV)"
+        ),
+        FormatSpec(
+            "state_dtc", "clearance.sources.state_dtc", "State DDTC debarred (CSV)"
+        ),
+        FormatSpec(
+            "state_isn", "clearance.sources.state_isn", "State ISN sanctions (CSV)"
+        ),
         FormatSpec("un_xml", "clearance.sources.un_xml", "UN SC consolidated XML"),
         FormatSpec("eu_xml", "clearance.sources.eu_xml", "EU financial sanctions XML"),
-        FormatSpec("uk_hmt", "clearance.sources.uk_hmt", "UK HMT/OFSI ConList (CSV/XLSX)"),
-        FormatSpec("uk_fcdo", "clearance.sources.uk_fcdo", "UK FCDO Sanctions List XML"),
+        FormatSpec(
+            "uk_hmt", "clearance.sources.uk_hmt", "UK HMT/OFSI ConList (CSV/XLSX)"
+        ),
+        FormatSpec(
+            "uk_fcdo", "clearance.sources.uk_fcdo", "UK FCDO Sanctions List XML"
+        ),
         FormatSpec("ftm", "clearance.sources.ftm", "OpenSanctions FollowTheMoney JSON"),
     )
 }
@@ -143,7 +157,11 @@ def _sniff_xlsx(head: bytes) -> Sniffed | None:
             names = set(archive.namelist())
             if "xl/workbook.xml" not in names:
                 return None
-            shared = archive.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else b""
+            shared = (
+                archive.read("xl/sharedStrings.xml")
+                if "xl/sharedStrings.xml" in names
+                else b""
+            )
     except (zipfile.BadZipFile, KeyError):
         return None
     if b"Group ID" in shared or b"Group Type" in shared:

@@ -46,7 +46,9 @@ def parse_xml(data: bytes, source: str, where: str) -> etree._Element:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno is not None else "?"
-        raise SourceFormatError(source, f"{where} line {line}", f"malformed XML: {exc.msg}") from exc
+        raise SourceFormatError(
+            source, f"{where} line {line}", f"malformed XML: {exc.msg}"
+        ) from exc
     return root
 
 
@@ -57,9 +59,9 @@ def local(tag: object) -> str:
 
 
 def child_text(element: etree._Element, name: str) -> str | None:
-    """Stripped text of the first direct child whose local name is ``name``; None if absent/empty."""
+    """Stripped text of the first direct child named ``name``; None if absent or empty."""
     for child in element:
-        if isinstance(child.tag, str) and local(child.tag) == name:
+        if local(child.tag) == name:
             text = (child.text or "").strip()
             return text if len(text) > 0 else None
     return None
@@ -67,9 +69,9 @@ def child_text(element: etree._Element, name: str) -> str | None:
 
 def children(element: etree._Element, name: str) -> list[etree._Element]:
     """Direct children whose local name is ``name``."""
-    return [c for c in element if isinstance(c.tag, str) and local(c.tag) == name]
+    return [c for c in element if local(c.tag) == name]
 
 
 def descendants(element: etree._Element, name: str) -> list[etree._Element]:
     """All descendants whose local name is ``name``, in document order."""
-    return [c for c in element.iter() if isinstance(c.tag, str) and local(c.tag) == name]
+    return [c for c in element.iter() if local(c.tag) == name]

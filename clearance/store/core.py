@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
-from clearance.errors import ClearanceError, ImportRefused, InvalidQuery, NotFound
+from clearance.errors import ClearanceError, InvalidQuery, NotFound
 from clearance.model import (
     Entity,
     ListVersion,
@@ -30,8 +30,12 @@ from clearance.model import (
 from clearance.normalize import normalize_text
 
 SCHEMA_VERSION = 1
-MAX_LOSS = 0.20  # a new version losing more than 20 % of its predecessor's entities is refused
-DECLARED_SHORTFALL = 0.20  # nor one holding 20 % fewer entries than the file itself declares
+MAX_LOSS = (
+    0.20  # a new version losing more than 20 % of its predecessor's entities is refused
+)
+DECLARED_SHORTFALL = (
+    0.20  # nor one holding 20 % fewer entries than the file itself declares
+)
 _ISSUES_KEPT = 200  # issues stored per version; the count is always complete
 _BATCH = 500
 
@@ -50,7 +54,9 @@ class VersionMeta:
     issues: tuple[tuple[str, str], ...] = ()  # (where, reason)
     issue_count: int = 0
     declared_count: int | None = None
-    lacks: tuple[str, ...] = ()  # fields this file cannot carry, e.g. ("addresses",) for an
+    lacks: tuple[
+        str, ...
+    ] = ()  # fields this file cannot carry, e.g. ("addresses",) for an
     #                              OFAC sdn.csv without add.csv; "names:alias" for name kinds
 
 
@@ -142,12 +148,17 @@ class Store:
         self.close()
 
     def _migrate(self) -> None:
-        sql = resources.files("clearance.store").joinpath("schema.sql").read_text("utf-8")
+        sql = (
+            resources.files("clearance.store").joinpath("schema.sql").read_text("utf-8")
+        )
         self._db.executescript(sql)
-        row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key='schema_version'"
+        ).fetchone()
         if row is None:
             self._db.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                (SCHEMA_VERSION,),
             )
         elif int(row[0]) > SCHEMA_VERSION:
             raise ClearanceError(
@@ -165,7 +176,11 @@ class Store:
         self._audit("import_failed", source, None, {"origin": origin, "reason": reason})
 
     def _audit(
-        self, event: str, source: str | None, version_id: int | None, detail: dict[str, object]
+        self,
+        event: str,
+        source: str | None,
+        version_id: int | None,
+        detail: dict[str, object],
     ) -> None:
         self._db.execute(
             "INSERT INTO audit (at, event, source, version_id, detail) VALUES (?, ?, ?, ?, ?)",
@@ -213,15 +228,25 @@ class Store:
                     {"origin": meta.origin, "reason": refusal, "entities": count},
                 )
                 return ImportResult(
-                    "refused", meta.source, meta.published, count, None, previous, refusal
+                    "refused",
+                    meta.source,
+                    meta.published,
+                    count,
+                    None,
+                    previous,
+                    refusal,
                 )
             version_id = self._insert_entities(meta, entities)
             self._audit(
                 "import",
                 meta.source,
                 version_id,
-                {"origin": meta.origin, "entities": count, "sha256": meta.sha256,
-                 "forced": refusal is not None},
+                {
+                    "origin": meta.origin,
+                    "entities": count,
+                    "sha256": meta.sha256,
+                    "forced": refusal is not None,
+                },
             )
             db.execute("COMMIT")
         except BaseException:
@@ -229,10 +254,14 @@ class Store:
                 db.execute("ROLLBACK")
             raise
         version = self.version(version_id)
-        return ImportResult("added", meta.source, meta.published, count, version, previous)
+        return ImportResult(
+            "added", meta.source, meta.published, count, version, previous
+        )
 
     @staticmethod
-    def _refusal(meta: VersionMeta, count: int, previous: ListVersion | None) -> str | None:
+    def _refusal(
+        meta: VersionMeta, count: int, previous: ListVersion | None
+    ) -> str | None:
         if count == 0:
             return "the file holds no entities"
         if meta.declared_count is not None and count < meta.declared_count * (
@@ -275,7 +304,9 @@ class Store:
         assert version_id is not None
         rows: list[tuple[str, str, str, Entity]] = []
         for entity in entities:
-            data = json.dumps(entity_to_dict(entity), ensure_ascii=False, separators=(",", ":"))
+            data = json.dumps(
+                entity_to_dict(entity), ensure_ascii=False, separators=(",", ":")
+            )
             rows.append((content_hash(data), entity.id, data, entity))
         known: set[str] = set()
         hashes = [r[0] for r in rows]
@@ -283,7 +314,10 @@ class Store:
             chunk = hashes[start : start + _BATCH]
             marks = ",".join("?" * len(chunk))
             known.update(
-                h for (h,) in db.execute(f"SELECT hash FROM records WHERE hash IN ({marks})", chunk)
+                h
+                for (h,) in db.execute(
+                    f"SELECT hash FROM records WHERE hash IN ({marks})", chunk
+                )
             )
         new = [r for r in rows if r[0] not in known]
         db.executemany(
@@ -341,27 +375,36 @@ class Store:
         return self._version(row)
 
     def version_issues(self, version_id: int) -> list[tuple[str, str]]:
-        row = self._db.execute("SELECT issues FROM versions WHERE id = ?", (version_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT issues FROM versions WHERE id = ?", (version_id,)
+        ).fetchone()
         if row is None:
             raise NotFound("list version", str(version_id))
         return [(str(a), str(b)) for a, b in json.loads(row[0])]
 
     def version_lacks(self, version_id: int) -> frozenset[str]:
         """Fields the version's file cannot carry (see ``VersionMeta.lacks``)."""
-        row = self._db.execute("SELECT lacks FROM versions WHERE id = ?", (version_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT lacks FROM versions WHERE id = ?", (version_id,)
+        ).fetchone()
         if row is None:
             raise NotFound("list version", str(version_id))
         return frozenset(json.loads(row[0]))
 
     def sources(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT source FROM versions ORDER BY 1")]
+        return [
+            r[0]
+            for r in self._db.execute("SELECT DISTINCT source FROM versions ORDER BY 1")
+        ]
 
     def resolve_version(self, source: str, spec: str) -> ListVersion:
         """A version of ``source`` from a version id (``42``) or a date (``2022-02-28``: the
         version current on that date)."""
         versions = self.versions(source)
         if len(versions) == 0:
-            raise NotFound("source", source, "no versions imported; run `clearance update`")
+            raise NotFound(
+                "source", source, "no versions imported; run `clearance update`"
+            )
         text = spec.strip()
         if text.isdigit():
             for version in versions:
@@ -397,8 +440,14 @@ class Store:
             (limit,),
         )
         return [
-            {"id": i, "at": at, "event": ev, "source": src, "version_id": vid,
-             "detail": json.loads(detail)}
+            {
+                "id": i,
+                "at": at,
+                "event": ev,
+                "source": src,
+                "version_id": vid,
+                "detail": json.loads(detail),
+            }
             for i, at, ev, src, vid, detail in rows
         ]
 
@@ -420,14 +469,16 @@ class Store:
         return View(self, chosen, when)
 
     def record(self, record_hash: str) -> Entity:
-        row = self._db.execute("SELECT data FROM records WHERE hash = ?", (record_hash,)).fetchone()
+        row = self._db.execute(
+            "SELECT data FROM records WHERE hash = ?", (record_hash,)
+        ).fetchone()
         if row is None:
             raise NotFound("record", record_hash)
         return entity_from_dict(json.loads(row[0]))
 
-    def _records_in(self, version_ids: Sequence[int], entity_ids: Sequence[str]) -> list[
-        tuple[int, str, str]
-    ]:
+    def _records_in(
+        self, version_ids: Sequence[int], entity_ids: Sequence[str]
+    ) -> list[tuple[int, str, str]]:
         out: list[tuple[int, str, str]] = []
         if len(version_ids) == 0:
             return out
@@ -459,7 +510,8 @@ class Store:
         return {
             str(e): str(h)
             for e, h in self._db.execute(
-                "SELECT entity_id, hash FROM members WHERE version_id = ?", (version_id,)
+                "SELECT entity_id, hash FROM members WHERE version_id = ?",
+                (version_id,),
             )
         }
 
@@ -468,7 +520,8 @@ class Store:
         for key in keys:
             if prefix:
                 rows = self._db.execute(
-                    "SELECT hash FROM keys WHERE key >= ? AND key < ?", (key, key + "\uffff")
+                    "SELECT hash FROM keys WHERE key >= ? AND key < ?",
+                    (key, key + "\uffff"),
                 )
             else:
                 rows = self._db.execute("SELECT hash FROM keys WHERE key = ?", (key,))
@@ -561,7 +614,9 @@ class View:
             stages.append(("identifier", self.store.hashes_for_keys([f"v:{ident}"])))
         if len(norm) > 0:
             stages.append(("exact name", self.store.hashes_for_keys([f"n:{norm}"])))
-            stages.append(("name prefix", self.store.hashes_for_keys([f"n:{norm}"], prefix=True)))
+            stages.append(
+                ("name prefix", self.store.hashes_for_keys([f"n:{norm}"], prefix=True))
+            )
             tokens = norm.split()
             common: set[str] | None = None
             for i, token in enumerate(tokens):
@@ -574,7 +629,9 @@ class View:
         results: list[tuple[Entity, str]] = []
         seen: set[str] = set()
         for how, hashes in stages:
-            ids = sorted(self.store.entity_ids_for_hashes(hashes, self._version_ids) - seen)
+            ids = sorted(
+                self.store.entity_ids_for_hashes(hashes, self._version_ids) - seen
+            )
             for entity in self.get_many(ids):
                 seen.add(entity.id)
                 results.append((entity, how))
@@ -588,25 +645,41 @@ class View:
         reasons: dict[str, str] = {}
         for ident in entity.identifiers:
             value = identifier_key(ident.value)
-            if len(value) < 4 or ident.scheme.value in ("other", "website", "email", "phone"):
+            if len(value) < 4 or ident.scheme.value in (
+                "other",
+                "website",
+                "email",
+                "phone",
+            ):
                 continue
             hashes = self.store.hashes_for_keys([f"i:{ident.scheme.value}:{value}"])
-            for entity_id in self.store.entity_ids_for_hashes(hashes, self._version_ids):
-                reasons.setdefault(entity_id, f"same {ident.scheme.value} {ident.value}")
+            for entity_id in self.store.entity_ids_for_hashes(
+                hashes, self._version_ids
+            ):
+                reasons.setdefault(
+                    entity_id, f"same {ident.scheme.value} {ident.value}"
+                )
         for relation in entity.relations:
             if relation.target_id is not None:
-                reasons.setdefault(relation.target_id, f"{relation.kind} (stated by the list)")
+                reasons.setdefault(
+                    relation.target_id, f"{relation.kind} (stated by the list)"
+                )
         if entity.schema.value != "Person":
             norm = normalize_text(entity.caption)
             if len(norm) > 0:
                 hashes = self.store.hashes_for_keys([f"n:{norm}"])
-                for entity_id in self.store.entity_ids_for_hashes(hashes, self._version_ids):
+                for entity_id in self.store.entity_ids_for_hashes(
+                    hashes, self._version_ids
+                ):
                     reasons.setdefault(entity_id, "same name on another list")
         reasons.pop(entity.id, None)
         out: list[tuple[Entity, str]] = []
         for other in self.get_many(sorted(reasons)):
             reason = reasons[other.id]
-            if reason == "same name on another list" and other.list_code == entity.list_code:
+            if (
+                reason == "same name on another list"
+                and other.list_code == entity.list_code
+            ):
                 continue
             out.append((other, reason))
         return out
@@ -623,5 +696,7 @@ class View:
             return exact
         hint = None
         if len(results) > 0:
-            hint = "did you mean: " + "; ".join(f"{e.id} ({e.caption})" for e, _ in results[:3])
+            hint = "did you mean: " + "; ".join(
+                f"{e.id} ({e.caption})" for e, _ in results[:3]
+            )
         raise NotFound("entity", text, hint)

@@ -53,7 +53,9 @@ def _without(data: dict[str, Any], ignore: frozenset[str]) -> dict[str, Any]:
     """Drop what one of the compared files cannot carry at all (e.g. aliases in an
     sdn.csv-only snapshot), so a gap in a file is not reported as a change to every entity."""
     out = {k: v for k, v in data.items() if k not in ignore}
-    out["names"] = [n for n in data.get("names", []) if f"names:{n['kind']}" not in ignore]
+    out["names"] = [
+        n for n in data.get("names", []) if f"names:{n['kind']}" not in ignore
+    ]
     return out
 
 
@@ -70,11 +72,15 @@ def compare_records(
         old, new = before.get(key), after.get(key)
         if old == new:
             continue
-        old_items = [_text(x) for x in old] if isinstance(old, list) else (
-            [] if old is None else [_text(old)]
+        old_items = (
+            [_text(x) for x in old]
+            if isinstance(old, list)
+            else ([] if old is None else [_text(old)])
         )
-        new_items = [_text(x) for x in new] if isinstance(new, list) else (
-            [] if new is None else [_text(new)]
+        new_items = (
+            [_text(x) for x in new]
+            if isinstance(new, list)
+            else ([] if new is None else [_text(new)])
         )
         added = tuple(x for x in new_items if x not in old_items)
         removed = tuple(x for x in old_items if x not in new_items)
@@ -92,12 +98,16 @@ def diff_versions(store: Store, before: ListVersion, after: ListVersion) -> Diff
     new = store.version_members(after.id)
     ignore = store.version_lacks(before.id) | store.version_lacks(after.id)
     added = tuple(
-        sorted(((eid, store.record(new[eid]).caption) for eid in new.keys() - old.keys()),
-               key=lambda x: x[1])
+        sorted(
+            ((eid, store.record(new[eid]).caption) for eid in new.keys() - old.keys()),
+            key=lambda x: x[1],
+        )
     )
     removed = tuple(
-        sorted(((eid, store.record(old[eid]).caption) for eid in old.keys() - new.keys()),
-               key=lambda x: x[1])
+        sorted(
+            ((eid, store.record(old[eid]).caption) for eid in old.keys() - new.keys()),
+            key=lambda x: x[1],
+        )
     )
     changed: list[EntityChange] = []
     for eid in sorted(old.keys() & new.keys()):

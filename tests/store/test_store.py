@@ -20,8 +20,16 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def put(store: Store, entities: Sequence[Entity], published: date, *, source: str = "us_ofac_sdn",
-        force: bool = False, sha256: str | None = None, declared: int | None = None) -> str:
+def put(
+    store: Store,
+    entities: Sequence[Entity],
+    published: date,
+    *,
+    source: str = "us_ofac_sdn",
+    force: bool = False,
+    sha256: str | None = None,
+    declared: int | None = None,
+) -> str:
     with store.import_version(
         make_meta(source, published, sha256, declared), force=force
     ) as writer:
@@ -76,15 +84,16 @@ def test_force_imports_a_refused_version(store: Store) -> None:
     assert put(store, five()[:3], date(2022, 2, 28), force=True) == "added"
 
 
-def test_file_holding_far_fewer_entries_than_it_declares_is_refused(store: Store) -> None:
+def test_file_holding_far_fewer_entries_than_it_declares_is_refused(
+    store: Store,
+) -> None:
     assert put(store, five(), date(2022, 1, 31), declared=5704) == "refused"
 
 
 def test_error_inside_the_writer_writes_nothing(store: Store) -> None:
-    with pytest.raises(RuntimeError):
-        with store.import_version(make_meta()) as writer:
-            writer.add(make_entity())
-            raise RuntimeError("parser blew up")
+    with pytest.raises(RuntimeError), store.import_version(make_meta()) as writer:
+        writer.add(make_entity())
+        raise RuntimeError("parser blew up")
     assert store.versions() == []
 
 
@@ -105,8 +114,11 @@ def test_readers_see_the_previous_version_while_an_import_is_open(
 
 def test_diff_reports_added_removed_and_changed_fields(store: Store) -> None:
     before = five()
-    after = [*before[1:4], make_entity("us_ofac_sdn:5", "PARTY NUMBER 5", aliases=("P5",)),
-             make_entity("us_ofac_sdn:6", "NEW PARTY")]
+    after = [
+        *before[1:4],
+        make_entity("us_ofac_sdn:5", "PARTY NUMBER 5", aliases=("P5",)),
+        make_entity("us_ofac_sdn:6", "NEW PARTY"),
+    ]
     put(store, before, date(2022, 1, 31))
     put(store, after, date(2022, 2, 28))
     first, second = store.versions("us_ofac_sdn")
@@ -121,8 +133,11 @@ def test_diff_reports_added_removed_and_changed_fields(store: Store) -> None:
 def test_history_shows_listed_changed_delisted_and_relisted(store: Store) -> None:
     base = five()
     put(store, base, date(2022, 1, 31))
-    put(store, [*base[:4], make_entity("us_ofac_sdn:5", "PARTY NUMBER 5", remarks="DOB 1966")],
-        date(2022, 2, 28))
+    put(
+        store,
+        [*base[:4], make_entity("us_ofac_sdn:5", "PARTY NUMBER 5", remarks="DOB 1966")],
+        date(2022, 2, 28),
+    )
     put(store, [*base[:4], make_entity("us_ofac_sdn:9", "OTHER")], date(2022, 3, 31))
     put(store, base, date(2022, 4, 29))
     events = entity_history(store, "us_ofac_sdn:5")["us_ofac_sdn"]
@@ -135,8 +150,9 @@ def test_same_entry_from_two_source_files_is_one_entity_with_both_provenances(
     store: Store,
 ) -> None:
     put(store, five(), date(2022, 1, 31))
-    csl_copy = make_entity("us_ofac_sdn:2", "PARTY NUMBER 2", aliases=("PN2",),
-                           source="us_trade_csl")
+    csl_copy = make_entity(
+        "us_ofac_sdn:2", "PARTY NUMBER 2", aliases=("PN2",), source="us_trade_csl"
+    )
     put(store, [csl_copy], date(2022, 5, 1), source="us_trade_csl")
     found = store.current().find("party number 2")
     assert [e.id for e, _ in found] == ["us_ofac_sdn:2"]
@@ -146,22 +162,44 @@ def test_same_entry_from_two_source_files_is_one_entity_with_both_provenances(
     assert {n.value for n in entity.names} == {"PARTY NUMBER 2", "PN2"}
 
 
-def test_entries_on_two_lists_stay_separate_but_are_related_by_identifier(store: Store) -> None:
-    el = make_entity("us_bis_el:abc", "Hangzhou Example Technology Co., Ltd.", isin="CNE000000001",
-                     programs=())
-    cmic = make_entity("us_ofac_cons:77", "EXAMPLE TECH CO", isin="CNE000000001",
-                       programs=("CMIC-EO13959",))
+def test_entries_on_two_lists_stay_separate_but_are_related_by_identifier(
+    store: Store,
+) -> None:
+    el = make_entity(
+        "us_bis_el:abc",
+        "Hangzhou Example Technology Co., Ltd.",
+        isin="CNE000000001",
+        programs=(),
+    )
+    cmic = make_entity(
+        "us_ofac_cons:77",
+        "EXAMPLE TECH CO",
+        isin="CNE000000001",
+        programs=("CMIC-EO13959",),
+    )
     put(store, [el], date(2022, 5, 1), source="us_bis_el")
     put(store, [cmic], date(2022, 5, 1), source="us_ofac_cons")
     view = store.current()
     related = view.related(view.get("us_bis_el:abc"))
-    assert [(e.id, why) for e, why in related] == [("us_ofac_cons:77", "same isin CNE000000001")]
+    assert [(e.id, why) for e, why in related] == [
+        ("us_ofac_cons:77", "same isin CNE000000001")
+    ]
 
 
 def test_find_by_exact_name_word_prefix_and_identifier(store: Store) -> None:
-    put(store, [make_entity("us_ofac_cons:1", "DAWNING INFORMATION INDUSTRY CO., LTD",
-                            aliases=("SUGON",), isin="CNE100001TW7")], date(2025, 12, 19),
-        source="us_ofac_cons")
+    put(
+        store,
+        [
+            make_entity(
+                "us_ofac_cons:1",
+                "DAWNING INFORMATION INDUSTRY CO., LTD",
+                aliases=("SUGON",),
+                isin="CNE100001TW7",
+            )
+        ],
+        date(2025, 12, 19),
+        source="us_ofac_cons",
+    )
     view = store.current()
     assert view.find("Sugon")[0][1] == "exact name"
     assert view.find("dawning info")[0][1] == "name prefix"
