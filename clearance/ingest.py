@@ -94,9 +94,20 @@ def import_raw(
         entities, report = parse_raw(raw)
     except SourceFormatError as exc:
         store.record_failure(raw.source, raw.origin, str(exc))
-        return Outcome(
-            raw.source, raw.origin, "failed", raw.published, message=str(exc)
-        )
+        return Outcome(raw.source, raw.origin, "failed", raw.published, message=str(exc))
+    return import_parsed(store, raw, entities, report, force=force, published=published)
+
+
+def import_parsed(
+    store: Store,
+    raw: RawFile,
+    entities: list[Entity],
+    report: ParseReport,
+    *,
+    force: bool = False,
+    published: date | None = None,
+) -> Outcome:
+    """Write already parsed entities of ``raw`` as one list version (or refuse them)."""
     when, how = _published(raw, report, published)
     meta = VersionMeta(
         source=raw.source,

@@ -18,8 +18,8 @@ from typing import TypeVar
 
 from clearance.model import (
     Fact,
-    IdScheme,
     Identifier,
+    IdScheme,
     Name,
     NameKind,
     PartialDate,
@@ -36,7 +36,9 @@ REMARKS_LIMIT = 1000  # OFAC cuts the Remarks cell here; the rest is in *_commen
 
 
 class _Kind(Enum):
-    IDENT = auto()  # an identifier: value, optional "(Country)", "issued"/"expires" notes
+    IDENT = (
+        auto()
+    )  # an identifier: value, optional "(Country)", "issued"/"expires" notes
     CRYPTO = auto()  # "Digital Currency Address - XBT <address>"
     DOB = auto()
     POB = auto()
@@ -53,7 +55,9 @@ class _Kind(Enum):
     BUILT = auto()  # vessel year of build -> VesselInfo.built
     FACT = auto()  # a labelled value kept as a Fact
     LONG_FACT = auto()  # a Fact whose label runs to the first ": " or " - "
-    COMPANY_FACT = auto()  # a Fact that may mark a company ("Target Type Public Company")
+    COMPANY_FACT = (
+        auto()
+    )  # a Fact that may mark a company ("Target Type Public Company")
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +291,12 @@ _FACT_KINDS = frozenset({_Kind.FACT, _Kind.LONG_FACT, _Kind.COMPANY_FACT})
 
 # "Target Type" values that make an organisation a Company.
 _COMPANY_TARGETS = frozenset(
-    {"public company", "private company", "state-owned enterprise", "financial institution"}
+    {
+        "public company",
+        "private company",
+        "state-owned enterprise",
+        "financial institution",
+    }
 )
 # Identifier schemes that make an organisation a Company (house convention).
 COMPANY_SCHEMES = frozenset(
@@ -301,11 +310,26 @@ _IDENT_REST = re.compile(
 )
 _PAREN = re.compile(r"\(([^()]*)\)")
 _IMO_VALUE = re.compile(r"^IMO\s*(\d{7})$", re.IGNORECASE)
-_DATE_RANGE = re.compile(r"^(?P<circa>circa\s+)?(?P<start>.+?)\s+to\s+(?P<end>.+)$", re.I)
+_DATE_RANGE = re.compile(
+    r"^(?P<circa>circa\s+)?(?P<start>.+?)\s+to\s+(?P<end>.+)$", re.I
+)
 _LONG_SEP = re.compile(r":\s+|\s+-\s+|:$")
 # Last words of company names that end in an abbreviation's dot ("... CO. LTD.", "S.A.").
 _ABBREVIATIONS = frozenset(
-    {"LTD", "CO", "INC", "CORP", "BHD", "PTE", "PVT", "LLC", "JSC", "PJSC", "OJSC", "CJSC"}
+    {
+        "LTD",
+        "CO",
+        "INC",
+        "CORP",
+        "BHD",
+        "PTE",
+        "PVT",
+        "LLC",
+        "JSC",
+        "PJSC",
+        "OJSC",
+        "CJSC",
+    }
 )
 
 
@@ -330,7 +354,9 @@ class RemarkFields:
     effective_on: date | None = None
     divestment_on: date | None = None
     vessel_built: str | None = None
-    company: bool = False  # carries a company marker (Target Type or company identifiers)
+    company: bool = (
+        False  # carries a company marker (Target Type or company identifiers)
+    )
     problems: tuple[str, ...] = ()
 
 
@@ -414,7 +440,9 @@ class RemarkBuilder:
         """
         body = item.strip()
         if body.startswith("(") and body.endswith(")"):
-            body = body[1:-1].strip()  # classic XML: "(Linked To: NATIONAL IRANIAN TANKER CO)"
+            body = body[
+                1:-1
+            ].strip()  # classic XML: "(Linked To: NATIONAL IRANIAN TANKER CO)"
         body = _ALT.sub("", body)
         found = _match_label(body)
         if found is None:
@@ -429,20 +457,32 @@ class RemarkBuilder:
         value: str,
         country_name: str | None = None,
         notes: tuple[str, ...] = (),
+        *,
+        unknown_as_fact: bool = False,
     ) -> None:
-        """Add a value OFAC gives with a separate label (classic XML ``idType``/``idNumber``).
+        """Add a value OFAC gives with a separate label (XML ``idType``, feature type).
 
-        Unknown labels become ``IdScheme.OTHER`` identifiers with the list's label.
+        Args:
+            label: OFAC's label, e.g. ``Passport`` or ``Secondary sanctions risk:``.
+            value: the value as written.
+            country_name: the issuing country where the file gives it apart.
+            notes: e.g. ``("issued 2008",)``, kept on an identifier.
+            unknown_as_fact: keep an unknown label as a ``Fact`` rather than an
+                ``IdScheme.OTHER`` identifier (Enhanced XML features are attributes).
         """
         clean_label = label.strip().rstrip(":-").strip()
         value = value.strip()
         rule = _RULES.get(clean_label.lower())
         if rule is None:
-            # e.g. "Executive Order 13662 Directive Determination -": a known fact prefix
+            # "Executive Order 13662 Directive Determination -", "Digital Currency
+            # Address - XBT": a known label opening a longer one
             found = _match_label(clean_label)
-            if found is not None and found[1].kind in _FACT_KINDS:
+            if found is not None and found[1].kind in (*_FACT_KINDS, _Kind.CRYPTO):
                 rule = found[1]
         if rule is None:
+            if unknown_as_fact:
+                self._facts.append(Fact(clean_label, value))
+                return
             self._identifiers.append(
                 Identifier(
                     IdScheme.OTHER,
@@ -453,7 +493,12 @@ class RemarkBuilder:
                 )
             )
         elif rule.kind is _Kind.IDENT:
-            self._add_identifier(rule.scheme, clean_label, value, country_name, notes)
+            # classic XML sometimes leaves the country in the number: "1026303117642 (Russia)"
+            self._ident_from_text(rule.scheme, clean_label, value, country_name, notes)
+        elif rule.kind is _Kind.CRYPTO:
+            self._identifiers.append(
+                Identifier(IdScheme.CRYPTO_WALLET, value, None, clean_label)
+            )
         elif rule.kind in _FACT_KINDS:
             if rule.kind is _Kind.COMPANY_FACT and value.lower() in _COMPANY_TARGETS:
                 self._company = True
@@ -481,7 +526,9 @@ class RemarkBuilder:
             problems=tuple(self._problems),
         )
 
-    def _apply(self, label: str, rule: _Rule, rest: str, item: str, closing: bool) -> None:
+    def _apply(
+        self, label: str, rule: _Rule, rest: str, item: str, closing: bool
+    ) -> None:
         kind = rule.kind
         if kind is _Kind.IDENT:
             self._ident_from_text(rule.scheme, label, rest)
@@ -513,25 +560,37 @@ class RemarkBuilder:
                 self._company = True
             self._facts.append(Fact(label, rest))
 
-    def _ident_from_text(self, scheme: IdScheme, label: str, rest: str) -> None:
+    def _ident_from_text(
+        self,
+        scheme: IdScheme,
+        label: str,
+        rest: str,
+        country_name: str | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        """An identifier from ``<value> [(Place)] (Country) [issued ...] [expires ...]``."""
         match = _IDENT_REST.match(rest)
         if match is None:  # empty value
             self._facts.append(Fact(label, rest))
             return
-        value = match.group("value")
-        country_name: str | None = None
-        notes: list[str] = []
+        found: str | None = None
+        extra: list[str] = []
         for part in _PAREN.findall(match.group("parens")):
-            if country_name is None and country_code(part) is not None:
-                country_name = part
-            elif country_name is not None and country_code(part) is not None:
-                notes.append(country_name)  # "(Connecticut) (United States)": last wins
-                country_name = part
-            else:
-                notes.append(part)
+            if country_code(part) is None:
+                extra.append(part)  # "(Connecticut) (United States)": a place, kept
+                continue
+            if found is not None:
+                extra.append(found)
+            found = part
         if match.group("notes") is not None:
-            notes.append(match.group("notes"))
-        self._add_identifier(scheme, label, value, country_name, tuple(notes))
+            extra.append(match.group("notes"))
+        self._add_identifier(
+            scheme,
+            label,
+            match.group("value"),
+            found if country_name is None else country_name,
+            (*notes, *extra),
+        )
 
     def _add_identifier(
         self,
@@ -638,6 +697,17 @@ def _match_label(body: str) -> tuple[str, _Rule, str] | None:
                 rest = rest[2:].strip()
         return head.rstrip(":"), rule, rest
     return None
+
+
+def unique_names(names: list[Name]) -> tuple[Name, ...]:
+    """Names in order without repeats; a name already listed keeps its first kind."""
+    seen: set[str] = set()
+    kept: list[Name] = []
+    for name in names:
+        if name.value not in seen:
+            seen.add(name.value)
+            kept.append(name)
+    return tuple(kept)
 
 
 def _country(name: str | None) -> str | None:

@@ -20,8 +20,8 @@ from clearance.model import (
     Address,
     Entity,
     Fact,
-    IdScheme,
     Identifier,
+    IdScheme,
     Listing,
     Name,
     NameKind,
@@ -32,7 +32,12 @@ from clearance.model import (
     make_name,
 )
 from clearance.normalize import country_code
-from clearance.sources._ofac_remarks import REMARKS_LIMIT, RemarkFields, parse_remarks
+from clearance.sources._ofac_remarks import (
+    REMARKS_LIMIT,
+    RemarkFields,
+    parse_remarks,
+    unique_names,
+)
 from clearance.sources.base import ParseReport, RawFile
 
 
@@ -102,7 +107,11 @@ def parse(raw: RawFile, report: ParseReport) -> Iterator[Entity]:
             alts.get(ent_num, []),
             comments.get(ent_num, []),
         )
-    for name, rows in ((layout.add, adds), (layout.alt, alts), (layout.comments, comments)):
+    for name, rows in (
+        (layout.add, adds),
+        (layout.alt, alts),
+        (layout.comments, comments),
+    ):
         orphans = sorted(set(rows) - seen, key=int)
         if len(orphans) > 0:
             report.warn(
@@ -205,7 +214,7 @@ def _entity(
     return Entity(
         id=f"{code}:{ent_num}",
         schema=_schema(sdn_type, fields, report, where),
-        names=_unique_names(names),
+        names=unique_names(names),
         listings=(listing,),
         identifiers=tuple(dict.fromkeys(identifiers)),
         birth_dates=fields.birth_dates,
@@ -360,14 +369,3 @@ def _schema(
         report.warn(where, f"unknown SDN_Type {sdn_type!r}, taken as an organisation")
         return Schema.COMPANY if fields.company else Schema.ORGANIZATION
     return schema
-
-
-def _unique_names(names: list[Name]) -> tuple[Name, ...]:
-    """Names in order without repeats; a name already listed keeps its first kind."""
-    seen: set[str] = set()
-    kept: list[Name] = []
-    for name in names:
-        if name.value not in seen:
-            seen.add(name.value)
-            kept.append(name)
-    return tuple(kept)

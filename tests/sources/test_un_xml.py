@@ -23,8 +23,10 @@ from clearance.sources.base import ParseReport
 from clearance.sources.un_xml import parse
 from tests.conftest import parse_all, raw_from_bytes, raw_from_files
 
+Real = tuple[dict[str, Entity], ParseReport]
 
-def _real(shared_data: Path, snapshot: str) -> tuple[dict[str, Entity], ParseReport]:
+
+def _real(shared_data: Path, snapshot: str) -> Real:
     raw = raw_from_files(
         "un_sc", "un_xml", shared_data / "un_sc" / snapshot / "consolidated.xml"
     )
@@ -33,12 +35,12 @@ def _real(shared_data: Path, snapshot: str) -> tuple[dict[str, Entity], ParseRep
 
 
 @pytest.fixture(scope="module")
-def un_2026(shared_data: Path) -> tuple[dict[str, Entity], ParseReport]:
+def un_2026(shared_data: Path) -> Real:
     return _real(shared_data, "2026-02-27")
 
 
 @pytest.mark.realdata
-def test_2026_counts_individuals_and_entities(un_2026) -> None:
+def test_2026_counts_individuals_and_entities(un_2026: Real) -> None:
     entities, report = un_2026
     schemas = Counter(e.schema for e in entities.values())
     assert schemas == {Schema.PERSON: 730, Schema.ORGANIZATION: 273}
@@ -47,13 +49,13 @@ def test_2026_counts_individuals_and_entities(un_2026) -> None:
 
 
 @pytest.mark.realdata
-def test_2026_date_generated_is_published(un_2026) -> None:
+def test_2026_date_generated_is_published(un_2026: Real) -> None:
     _, report = un_2026
     assert report.published == date(2026, 2, 27)
 
 
 @pytest.mark.realdata
-def test_2026_pins_zeiniye_names(un_2026) -> None:
+def test_2026_pins_zeiniye_names(un_2026: Real) -> None:
     entities, _ = un_2026
     person = entities["un_sc:6908833"]
     names = [(n.value, n.kind, n.script) for n in person.names]
@@ -65,7 +67,7 @@ def test_2026_pins_zeiniye_names(un_2026) -> None:
 
 
 @pytest.mark.realdata
-def test_2026_pins_zeiniye_listing(un_2026) -> None:
+def test_2026_pins_zeiniye_listing(un_2026: Real) -> None:
     entities, _ = un_2026
     listing = entities["un_sc:6908833"].listings[0]
     assert listing.source == "un_sc"
@@ -77,7 +79,7 @@ def test_2026_pins_zeiniye_listing(un_2026) -> None:
 
 
 @pytest.mark.realdata
-def test_2026_pins_zeiniye_details(un_2026) -> None:
+def test_2026_pins_zeiniye_details(un_2026: Real) -> None:
     entities, _ = un_2026
     person = entities["un_sc:6908833"]
     assert person.birth_dates == (PartialDate(1972, 8, 17), PartialDate(1972, 1, 1))
@@ -93,7 +95,7 @@ def test_2026_pins_zeiniye_details(un_2026) -> None:
 
 
 @pytest.mark.realdata
-def test_2026_listed_on_with_utc_offset_keeps_the_date(un_2026) -> None:
+def test_2026_listed_on_with_utc_offset_keeps_the_date(un_2026: Real) -> None:
     entities, _ = un_2026
     # LISTED_ON is written "2015-04-07-04:00" for MAULANA FAZLULLAH (QDi.352)
     listing = entities["un_sc:6908452"].listings[0]
