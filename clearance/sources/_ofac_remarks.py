@@ -313,24 +313,14 @@ _IMO_VALUE = re.compile(r"^IMO\s*(\d{7})$", re.IGNORECASE)
 _DATE_RANGE = re.compile(
     r"^(?P<circa>circa\s+)?(?P<start>.+?)\s+to\s+(?P<end>.+)$", re.I
 )
+_ABBREVIATION = re.compile(r"^(?:[A-Za-z]{1,4}\.)*[A-Za-z]{1,4}$")  # Ltd, S.A, C.V
+_GIVEN_NAME = re.compile(r"^[A-Z][a-z]")
 _LONG_SEP = re.compile(r":\s+|\s+-\s+|:$")
-# Last words of company names that end in an abbreviation's dot ("... CO. LTD.", "S.A.").
-_ABBREVIATIONS = frozenset(
-    {
-        "LTD",
-        "CO",
-        "INC",
-        "CORP",
-        "BHD",
-        "PTE",
-        "PVT",
-        "LLC",
-        "JSC",
-        "PJSC",
-        "OJSC",
-        "CJSC",
-    }
-)
+# A "Linked To:" name closing the remarks loses its own final dot to OFAC's closing period.
+# Restored when the last word is dotted ("S.A", "C.V": 346 of 351 targets in the 2019/2021
+# SDN and 2025 Consolidated sets) or one of these; "LTD" and "CO" go either way (~50/50)
+# and stay without.
+_DOTTED_ENDINGS = frozenset({"LTDA", "INC", "C"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,9 +344,8 @@ class RemarkFields:
     effective_on: date | None = None
     divestment_on: date | None = None
     vessel_built: str | None = None
-    company: bool = (
-        False  # carries a company marker (Target Type or company identifiers)
-    )
+    # carries a company marker (a company Target Type or company identifiers)
+    company: bool = False
     problems: tuple[str, ...] = ()
 
 
@@ -440,9 +429,8 @@ class RemarkBuilder:
         """
         body = item.strip()
         if body.startswith("(") and body.endswith(")"):
-            body = body[
-                1:-1
-            ].strip()  # classic XML: "(Linked To: NATIONAL IRANIAN TANKER CO)"
+            # classic XML: "(Linked To: NATIONAL IRANIAN TANKER COMPANY)"
+            body = body[1:-1].strip()
         body = _ALT.sub("", body)
         found = _match_label(body)
         if found is None:
@@ -481,7 +469,7 @@ class RemarkBuilder:
                 rule = found[1]
         if rule is None:
             if unknown_as_fact:
-                self._facts.append(Fact(clean_label, value))
+                self._facts.append(_fact(clean_label, value))
                 return
             self._identifiers.append(
                 Identifier(
@@ -502,7 +490,7 @@ class RemarkBuilder:
         elif rule.kind in _FACT_KINDS:
             if rule.kind is _Kind.COMPANY_FACT and value.lower() in _COMPANY_TARGETS:
                 self._company = True
-            self._facts.append(Fact(clean_label, value))
+            self._facts.append(_fact(clean_label, value))
         else:
             self._apply(clean_label, rule, value, f"{clean_label} {value}", False)
 
@@ -558,7 +546,7 @@ class RemarkBuilder:
         else:
             if kind is _Kind.COMPANY_FACT and rest.lower() in _COMPANY_TARGETS:
                 self._company = True
-            self._facts.append(Fact(label, rest))
+            self._facts.append(_fact(label, rest))
 
     def _ident_from_text(
         self,
@@ -636,15 +624,19 @@ class RemarkBuilder:
             _Kind.FKA: NameKind.FORMER,
             _Kind.NKA: NameKind.ALIAS,
         }[kind]
-        for value in text.split("', '"):  # "a.k.a. 'ABU-AL-KARKH', 'Yusuf'"
-            if len(value.strip()) > 0:
-                self._names.append(make_name(value, name_kind))
+        values = [v for v in text.split("', '") if len(v.strip()) > 0]
+        if len(values) == 2 and _GIVEN_NAME.match(values[1]) is not None:
+            # "a.k.a. 'ABU-AL-KARKH', 'Yusuf'" (SDN 11177): one name, SURNAME, Given,
+            # quoted in two halves; OFAC writes given names in mixed case
+            values = [f"{values[0]}, {values[1]}"]
+        for value in values:
+            self._names.append(make_name(value, name_kind))
 
     def _linked(self, rest: str, closing: bool) -> None:
         name = rest.lstrip(":").strip()
         if len(name) == 0:
             return
-        if closing and _ends_in_abbreviation(name):
+        if closing and _lost_final_dot(name):
             name += "."
         self._relations.append(Relation("linked_to", name))
 
@@ -666,10 +658,10 @@ class RemarkBuilder:
         body = _ALT.sub("", item)
         match = _LONG_SEP.search(body, len(label))
         if match is None:
-            self._facts.append(Fact(label, body[len(label) :].strip()))
+            self._facts.append(_fact(label, body[len(label) :].strip()))
             return
         self._facts.append(
-            Fact(body[: match.start()].strip(), body[match.end() :].strip())
+            _fact(body[: match.start()].strip(), body[match.end() :].strip())
         )
 
 
@@ -710,6 +702,16 @@ def unique_names(names: list[Name]) -> tuple[Name, ...]:
     return tuple(kept)
 
 
+def _fact(label: str, value: str) -> Fact:
+    """A labelled fact; a closing period is dropped, as the files end items either way,
+    unless it closes an abbreviation ("Co., Ltd.", "S.A.")."""
+    text = value.strip()
+    if text.endswith("."):
+        if _ABBREVIATION.match(text[:-1].rsplit(" ", 1)[-1]) is None:
+            text = text[:-1]
+    return Fact(label, text)
+
+
 def _country(name: str | None) -> str | None:
     return None if name is None else country_code(name)
 
@@ -719,9 +721,9 @@ def _join_notes(notes: tuple[str, ...]) -> str | None:
     return "; ".join(parts) if len(parts) > 0 else None
 
 
-def _ends_in_abbreviation(name: str) -> bool:
+def _lost_final_dot(name: str) -> bool:
     last = name.rsplit(" ", 1)[-1].rstrip(",")
-    return "." in last or last.upper() in _ABBREVIATIONS
+    return "." in last or last.upper() in _DOTTED_ENDINGS
 
 
 def _unique(values: list[_T]) -> list[_T]:

@@ -56,11 +56,9 @@ def parse(raw: RawFile, report: ParseReport) -> Iterator[Entity]:
         raise SourceFormatError(
             raw.source, f"{name} /{root_name}", "not an OFAC sdnList or nsplc document"
         )
-    code = (
-        "us_ofac_cons"
-        if raw.source == "us_ofac_cons" or root_name == "nsplc"
-        else ("us_ofac_sdn")
-    )
+    # The caller tells SDN from Consolidated (file name, root); NS-PLC is non-SDN.
+    cons = raw.source == "us_ofac_cons" or root_name == "nsplc"
+    code = "us_ofac_cons" if cons else "us_ofac_sdn"
     _publication(root, name, report)
     for entry in children(root, entry_name):
         report.records += 1
