@@ -289,7 +289,9 @@ def _csv_records(
                     continue
                 yield where, stripped
         except csv.Error as exc:
-            raise SourceFormatError(raw.source, f"{part} line {start}", str(exc)) from exc
+            raise SourceFormatError(
+                raw.source, f"{part} line {start}", str(exc)
+            ) from exc
 
     return header, rows()
 
@@ -467,11 +469,22 @@ _LETTERS = r"[^\W\d_](?:[^\W\d_]|['’.\-])*"
 _TOKEN = r"[(\"“]?" + _LETTERS + r"[)\"”]?"
 _INITIALS = re.compile(r"(?:[^\W\d_]\.\s?)+" + _LETTERS + r"(?:\s+" + _LETTERS + r")*")
 _WORDS = _LETTERS + r"(?:\s+" + _LETTERS + r")*"
-_MIDDLE_INITIAL = re.compile(_WORDS + r"\s+[^\W\d_]\.?\s+" + _WORDS)
-_SURNAME_GIVEN = re.compile(
-    _LETTERS + r"(?:[\s-]+" + _LETTERS + r")*,\s*" + _LETTERS + r"(?:\s+" + _LETTERS + r")*"
+# "Sergei G Yuropov", "ALEXANDER M. ROVEGNO"; a bare "o"/"e" is the Persian or Portuguese
+# "and" of a company name ("Tarh O Palayesh"), not an initial.
+_MIDDLE_INITIAL = re.compile(
+    _WORDS + r"\s+(?:[^\W\d_]\.|(?![OoEe]\s)[^\W\d_])\s+" + _WORDS
 )
-_PLAIN_PERSON = re.compile(_TOKEN + r"(?:\s+" + _TOKEN + r"){1,4}")
+_SURNAME_GIVEN = re.compile(
+    _LETTERS
+    + r"(?:[\s-]+"
+    + _LETTERS
+    + r")*,\s*"
+    + _LETTERS
+    + r"(?:\s+"
+    + _LETTERS
+    + r")*"
+)
+_PLAIN_PERSON = re.compile(_TOKEN + r"(?:\s+" + _TOKEN + r"){1,5}")
 
 
 def _guess_schema(
@@ -482,7 +495,7 @@ def _guess_schema(
     Organisation words (legal forms, "Institute", "Trading"...) win. Then a person needs an
     obvious mark: an honorific, a generational suffix, a patronymic, initials, or the
     "Surname, Given" form. On person-leaning lists (DPL, DTC: mostly individuals) a plain
-    run of two to five alphabetic words also counts. Anything else is an Organization.
+    run of two to six alphabetic words also counts. Anything else is an Organization.
     """
     if individual:
         return Schema.PERSON
@@ -620,7 +633,9 @@ class _Draft:
         return self.names[0].value if len(self.names) > 0 else self.entity_id
 
     def add_name(self, value: str, kind: NameKind = NameKind.PRIMARY) -> None:
-        name = make_name(value, kind)
+        text = " ".join(value.split())
+        # make_name's script detection finds nothing in ASCII; skip it on the hot path
+        name = Name(text, kind) if text.isascii() else make_name(text, kind)
         if len(name.value) == 0 or not self._first("name", name.value):
             return
         if kind is NameKind.PRIMARY and any(
