@@ -78,6 +78,7 @@ _LEGACY_NUMBER = re.compile(
     re.DOTALL,
 )
 _APPROX = re.compile(r"\s*\(approximative\)\s*$", re.IGNORECASE)
+_COMMENT_LABELS = {"BIRTH": "Date of birth remark", "NAME": "Name remark"}
 _UNKNOWN_COUNTRY = "00"  # FSF's countryIso2Code for "UNKNOWN"
 
 
@@ -386,20 +387,27 @@ def _fsf_birth(
     report: ParseReport, where: str, draft: _Draft, birth: etree._Element
 ) -> None:
     circa = (birth.get("circa") or "").strip().lower() == "true"
+    calendar = _attr(birth, "calendarType") or "GREGORIAN"
+    year, month, day = (
+        _attr(birth, "year"),
+        _attr(birth, "monthOfYear"),
+        _attr(birth, "dayOfMonth"),
+    )
+    gregorian = calendar == "GREGORIAN"
     parsed: PartialDate | None = None
     text: str | None = None
     try:
         if (full := _attr(birth, "birthdate")) is not None:
+            # always Gregorian; year/month/day are in ``calendarType`` (e.g. ISLAMIC)
             text, parsed = full, parse_partial_date(full)
-        elif (year := _attr(birth, "year")) is not None:
-            month, day = _attr(birth, "monthOfYear"), _attr(birth, "dayOfMonth")
+        elif gregorian and year is not None:
             text = "-".join(p for p in (year, month, day) if p is not None)
             parsed = PartialDate(
                 int(year),
                 None if month is None else int(month),
                 None if month is None or day is None else int(day),
             )
-        elif (start := _attr(birth, "yearRangeFrom")) is not None:
+        elif gregorian and (start := _attr(birth, "yearRangeFrom")) is not None:
             end = _attr(birth, "yearRangeTo") or start
             text = f"{start} to {end}"
             until = None if end == start else int(end)
@@ -422,9 +430,11 @@ def _fsf_birth(
     place = ", ".join(p for p in place_parts if p is not None)
     if len(place) > 0:
         draft.birth_places.append(place)
-    calendar = _attr(birth, "calendarType")
-    if calendar is not None and calendar != "GREGORIAN":
-        draft.facts.append(Fact("Birth date calendar", f"{text}: {calendar}"))
+    if not gregorian and year is not None:
+        local_date = "-".join(p for p in (year, month, day) if p is not None)
+        draft.facts.append(
+            Fact(f"Date of birth ({calendar.lower()} calendar)", local_date)
+        )
     if (remark := _remark(birth)) is not None:
         draft.facts.append(Fact("Date of birth remark", remark))
 
@@ -546,6 +556,13 @@ def _legacy_entity(
             _legacy_citizen(draft, child)
         elif tag == "ADDRESS":
             _legacy_address(draft, child)
+        # 2016 file: a few BIRTH and NAME elements carry their remark as an XML comment
+        for node in child:
+            if isinstance(node, etree._Comment):
+                comment = _clean((node.text or "").replace("Comment:", "", 1))
+                if comment is not None:
+                    label = _COMMENT_LABELS.get(tag, f"{tag.capitalize()} remark")
+                    draft.facts.append(Fact(label, comment))
     if len(draft.candidates) == 0:
         report.skip(where, "no name")
         return None
@@ -606,12 +623,6 @@ def _legacy_birth(
     joined = ", ".join(p for p in (place, country) if p is not None)
     if len(joined) > 0:
         draft.birth_places.append(joined)
-    # 2016 file: a few BIRTH elements carry their remark as an XML comment
-    for child in element:
-        if isinstance(child, etree._Comment):
-            comment = _clean((child.text or "").replace("Comment:", "", 1))
-            if comment is not None:
-                draft.facts.append(Fact("Date of birth remark", comment))
 
 
 def _legacy_passport(draft: _Draft, element: etree._Element) -> None:

@@ -5,7 +5,8 @@ the name is ``FIRST_NAME``..``FOURTH_NAME`` joined in order, aliases carry a ``Q
 (Good -> strong, Low -> weak), and the id is the element's ``DATAID``. Element names are
 stable since 2016 but their values' casing is not (``Exact`` in 2016, ``EXACT`` later),
 so values are compared case-insensitively. Empty elements (``<ALIAS_NAME/>``) are
-everywhere and mean "nothing".
+everywhere and mean "nothing". ``VERSIONNUM``, ``LIST_TYPE`` (always "UN List"),
+``SORT_KEY`` and ``SORT_KEY_LAST_MOD`` are the UN's bookkeeping and are not kept.
 """
 
 from __future__ import annotations
