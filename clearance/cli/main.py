@@ -155,6 +155,7 @@ def lists_command(
         counts = {
             s: store.entity_counts_by_list(v.id) for s, v in view.versions.items()
         }
+        effects = {s: store.effect_counts(v.id) for s, v in view.versions.items()}
         version_counts: dict[str, int] = {}
         for version in store.versions():
             if view.as_of is None or version.published <= view.as_of:
@@ -170,13 +171,17 @@ def lists_command(
                             **render.version_json(v),
                             "versions": version_counts.get(s, 0),
                             "entities_by_list": counts[s],
+                            "entities_by_effect": [
+                                {"list": code, "legal_effect": effect, "entities": n}
+                                for (code, effect), n in sorted(effects[s].items())
+                            ],
                         }
                         for s, v in sorted(view.versions.items())
                     ],
                 }
             )
             return
-        render.lists(_console(), view, counts, version_counts)
+        render.lists(_console(), view, effects, version_counts)
 
 
 @app.command("versions")

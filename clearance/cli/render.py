@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
@@ -154,21 +155,16 @@ def _d(value: date | None) -> str:
 def lists(
     console: Console,
     view: View,
-    counts: dict[str, dict[str, int]],
+    effects: dict[str, dict[tuple[str, str], int]],
     version_counts: dict[str, int],
 ) -> None:
-    table = Table(title="Sources (newest list version of each)", title_justify="left")
-    for column in (
-        "source",
-        "authority",
-        "published",
-        "versions",
-        "entities",
-        "format",
-    ):
-        table.add_column(
-            column, justify="right" if column in ("versions", "entities") else "left"
-        )
+    """Sources with their newest version, then each official list with what it means."""
+    table = Table(title="Sources: newest list version of each", title_justify="left")
+    table.add_column("source", no_wrap=True)
+    table.add_column("authority")
+    table.add_column("published", no_wrap=True)
+    table.add_column("versions", justify="right")
+    table.add_column("entities", justify="right")
     for source, version in sorted(view.versions.items()):
         info = list_info(source)
         table.add_row(
@@ -177,23 +173,34 @@ def lists(
             version.published.isoformat(),
             str(version_counts.get(source, 0)),
             f"{version.entity_count:,}",
-            version.format,
         )
     console.print(table)
-    by_list: dict[str, list[tuple[str, int]]] = {}
-    for source, per_list in counts.items():
-        for code, n in per_list.items():
-            by_list.setdefault(code, []).append((source, n))
-    table = Table(title="Official lists and what a listing means", title_justify="left")
-    table.add_column("list")
+    by_list: dict[str, dict[str, dict[str, int]]] = {}
+    for source, counts in effects.items():
+        for (code, effect), n in counts.items():
+            per_effect = by_list.setdefault(code, {}).setdefault(effect, {})
+            per_effect[source] = n
+    table = Table(
+        title="Official lists: legal effect, entities (source)", title_justify="left"
+    )
+    table.add_column("list", no_wrap=True)
+    table.add_column("name")
+    table.add_column("legal effect", no_wrap=True)
     table.add_column("entities (through source)")
-    table.add_column("legal effect")
     for code in sorted(by_list):
         info = list_info(code)
-        carried = ", ".join(f"{n:,} ({s})" for s, n in sorted(by_list[code]))
-        effect = Text(info.default_effect.value, style="bold")
-        table.add_row(f"{code}\n{info.title}", carried, effect)
+        first = True
+        for effect, per_source in sorted(by_list[code].items()):
+            carried = ", ".join(f"{n:,} ({s})" for s, n in sorted(per_source.items()))
+            table.add_row(
+                code if first else "", info.short if first else "", effect, carried
+            )
+            first = False
     console.print(table)
+    console.print(
+        "An entry carried by two sources is one entity; `clearance show ID` states each "
+        "legal effect in plain words."
+    )
 
 
 def _listing_panel(listing: Listing) -> Table:
@@ -246,7 +253,7 @@ def entity(
     facts.add_column(style="bold")
     facts.add_column()
     for ident in entity.identifiers:
-        label = ident.scheme.value + (f" ({ident.label})" if ident.label else "")
+        label = ident.label or ident.scheme.value
         extra = " ".join(x for x in (ident.country or "", ident.note or "") if x)
         facts.add_row(label, f"{ident.value} {extra}".strip())
     simple = (
@@ -307,7 +314,7 @@ def entity(
         table = Table(
             title="Also listed (same party on other lists)", title_justify="left"
         )
-        table.add_column("id")
+        table.add_column("id", no_wrap=True)
         table.add_column("name")
         table.add_column("lists and effect")
         table.add_column("why")
@@ -323,7 +330,8 @@ def entity(
 
 def found(console: Console, results: Sequence[tuple[Entity, str]]) -> None:
     table = Table(title=f"{len(results)} found", title_justify="left")
-    for column in ("id", "name", "schema", "lists", "found by"):
+    table.add_column("id", no_wrap=True)
+    for column in ("name", "schema", "lists", "found by"):
         table.add_column(column)
     for ent, how in results:
         lists_text = ", ".join(
@@ -377,14 +385,14 @@ def diff(console: Console, result: Diff, limit: int | None) -> None:
         if len(rows) == 0:
             continue
         table = Table(title=f"{title} ({len(rows)})", title_justify="left")
-        table.add_column("id")
+        table.add_column("id", no_wrap=True)
         table.add_column("name")
         for entity_id, caption in rows[: cut(len(rows))]:
             table.add_row(entity_id, caption)
         console.print(table)
     if len(result.changed) > 0:
         table = Table(title=f"Changed ({len(result.changed)})", title_justify="left")
-        table.add_column("id")
+        table.add_column("id", no_wrap=True)
         table.add_column("name")
         table.add_column("fields")
         for change in result.changed[: cut(len(result.changed))]:
@@ -401,21 +409,24 @@ def diff(console: Console, result: Diff, limit: int | None) -> None:
         console.print(f"(first {limit} of each shown; --limit 0 shows all)")
 
 
+def _short_origin(origin: str) -> str:
+    """``.../2021-07-07/add.csv, ...`` -> ``2021-07-07/ (4 files)``."""
+    paths = [Path(p) for p in origin.split(", ")]
+    if len(paths) > 1:
+        return f"{paths[0].parent.name}/ ({len(paths)} files)"
+    return f"{paths[0].parent.name}/{paths[0].name}"
+
+
 def outcomes(
     console: Console, items: Sequence[Outcome], skipped: Sequence[Skipped]
 ) -> None:
-    table = Table(title="Update", title_justify="left")
-    for column in (
-        "source",
-        "published",
-        "status",
-        "entities",
-        "issues",
-        "file / note",
-    ):
-        table.add_column(
-            column, justify="right" if column in ("entities", "issues") else "left"
-        )
+    table = Table(title="Update: one row per source file", title_justify="left")
+    table.add_column("source", no_wrap=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("entities", justify="right")
+    table.add_column("issues", justify="right")
+    table.add_column("file, or why refused / failed")
     styles = {
         "added": "green",
         "unchanged": "dim",
@@ -424,7 +435,9 @@ def outcomes(
         "not_modified": "dim",
     }
     for o in items:
-        note = o.origin if o.status in ("added", "unchanged") else o.message
+        note = (
+            _short_origin(o.origin) if o.status in ("added", "unchanged") else o.message
+        )
         table.add_row(
             o.source,
             _d(o.published),
@@ -434,12 +447,14 @@ def outcomes(
             note,
         )
     console.print(table)
+    for item in skipped:
+        console.print(f"[dim]skipped {item.path}: {item.reason}[/dim]", highlight=False)
     summary: dict[str, int] = {}
     for o in items:
         summary[o.status] = summary.get(o.status, 0) + 1
     console.print(
         ", ".join(f"{n} {k}" for k, n in sorted(summary.items()))
-        + (f"; {len(skipped)} files not recognised or incomplete" if skipped else "")
+        + (f"; {len(skipped)} files skipped" if skipped else "")
     )
 
 

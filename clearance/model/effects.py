@@ -17,93 +17,115 @@ class ListInfo:
     title: str
     authority: str
     default_effect: LegalEffect
+    short: str = ""  # a few words for narrow tables, e.g. "Entity List"
 
+
+_SHORT = {
+    "us_ofac_sdn": "SDN list",
+    "us_ofac_cons": "OFAC non-SDN lists",
+    "us_bis_el": "Entity List",
+    "us_bis_meu": "Military End-User List",
+    "us_bis_uvl": "Unverified List",
+    "us_bis_dpl": "Denied Persons List",
+    "us_state_dtc": "ITAR debarred parties",
+    "us_state_isn": "Nonproliferation sanctions",
+    "us_trade_csl": "Consolidated Screening List",
+    "un_sc": "UN SC consolidated list",
+    "eu_fsf": "EU financial sanctions",
+    "uk_hmt": "UK HMT ConList",
+    "uk_fcdo": "UK Sanctions List",
+    "opensanctions": "OpenSanctions",
+}
+
+_LISTS: tuple[ListInfo, ...] = (
+    ListInfo(
+        "us_ofac_sdn",
+        "Specially Designated Nationals and Blocked Persons List (SDN)",
+        "US Treasury, OFAC",
+        LegalEffect.ASSET_FREEZE,
+    ),
+    ListInfo(
+        "us_ofac_cons",
+        "OFAC Non-SDN Consolidated Sanctions List (NS-CMIC, SSI, FSE, NS-PLC, NS-MBS, CAPTA)",
+        "US Treasury, OFAC",
+        LegalEffect.RESTRICTED_DEALINGS,
+    ),
+    ListInfo(
+        "us_bis_el", "Entity List", "US Commerce, BIS", LegalEffect.EXPORT_LICENCE
+    ),
+    ListInfo(
+        "us_bis_meu",
+        "Military End-User List (MEU)",
+        "US Commerce, BIS",
+        LegalEffect.MILITARY_END_USER,
+    ),
+    ListInfo(
+        "us_bis_uvl",
+        "Unverified List (UVL)",
+        "US Commerce, BIS",
+        LegalEffect.END_USE_RED_FLAG,
+    ),
+    ListInfo(
+        "us_bis_dpl",
+        "Denied Persons List (DPL)",
+        "US Commerce, BIS",
+        LegalEffect.EXPORT_DENIAL,
+    ),
+    ListInfo(
+        "us_state_dtc",
+        "ITAR Debarred Parties (AECA/ITAR statutory debarment)",
+        "US State Department, DDTC",
+        LegalEffect.DEBARMENT,
+    ),
+    ListInfo(
+        "us_state_isn",
+        "Nonproliferation Sanctions (ISN)",
+        "US State Department, ISN",
+        LegalEffect.NONPROLIFERATION,
+    ),
+    ListInfo(
+        "us_trade_csl",
+        "Consolidated Screening List (CSL)",
+        "US International Trade Administration (trade.gov)",
+        LegalEffect.SEE_UNDERLYING,
+    ),
+    ListInfo(
+        "un_sc",
+        "UN Security Council Consolidated List",
+        "United Nations Security Council",
+        LegalEffect.ASSET_FREEZE,
+    ),
+    ListInfo(
+        "eu_fsf",
+        "EU Consolidated Financial Sanctions List",
+        "European Union (European Commission, FISMA)",
+        LegalEffect.ASSET_FREEZE,
+    ),
+    ListInfo(
+        "uk_hmt",
+        "UK Consolidated List of Financial Sanctions Targets",
+        "HM Treasury, OFSI",
+        LegalEffect.ASSET_FREEZE,
+    ),
+    ListInfo(
+        "uk_fcdo",
+        "UK Sanctions List",
+        "UK Foreign, Commonwealth & Development Office",
+        LegalEffect.ASSET_FREEZE,
+    ),
+    ListInfo(
+        "opensanctions",
+        "OpenSanctions (aggregated data)",
+        "OpenSanctions (aggregator, not an authority)",
+        LegalEffect.SEE_UNDERLYING,
+    ),
+)
 
 LISTS: dict[str, ListInfo] = {
-    info.code: info
-    for info in (
-        ListInfo(
-            "us_ofac_sdn",
-            "Specially Designated Nationals and Blocked Persons List (SDN)",
-            "US Treasury, OFAC",
-            LegalEffect.ASSET_FREEZE,
-        ),
-        ListInfo(
-            "us_ofac_cons",
-            "OFAC Non-SDN Consolidated Sanctions List (NS-CMIC, SSI, FSE, NS-PLC, NS-MBS, CAPTA)",
-            "US Treasury, OFAC",
-            LegalEffect.RESTRICTED_DEALINGS,
-        ),
-        ListInfo(
-            "us_bis_el", "Entity List", "US Commerce, BIS", LegalEffect.EXPORT_LICENCE
-        ),
-        ListInfo(
-            "us_bis_meu",
-            "Military End-User List (MEU)",
-            "US Commerce, BIS",
-            LegalEffect.MILITARY_END_USER,
-        ),
-        ListInfo(
-            "us_bis_uvl",
-            "Unverified List (UVL)",
-            "US Commerce, BIS",
-            LegalEffect.END_USE_RED_FLAG,
-        ),
-        ListInfo(
-            "us_bis_dpl",
-            "Denied Persons List (DPL)",
-            "US Commerce, BIS",
-            LegalEffect.EXPORT_DENIAL,
-        ),
-        ListInfo(
-            "us_state_dtc",
-            "ITAR Debarred Parties (AECA/ITAR statutory debarment)",
-            "US State Department, DDTC",
-            LegalEffect.DEBARMENT,
-        ),
-        ListInfo(
-            "us_state_isn",
-            "Nonproliferation Sanctions (ISN)",
-            "US State Department, ISN",
-            LegalEffect.NONPROLIFERATION,
-        ),
-        ListInfo(
-            "us_trade_csl",
-            "Consolidated Screening List (CSL)",
-            "US International Trade Administration (trade.gov)",
-            LegalEffect.SEE_UNDERLYING,
-        ),
-        ListInfo(
-            "un_sc",
-            "UN Security Council Consolidated List",
-            "United Nations Security Council",
-            LegalEffect.ASSET_FREEZE,
-        ),
-        ListInfo(
-            "eu_fsf",
-            "EU Consolidated Financial Sanctions List",
-            "European Union (European Commission, FISMA)",
-            LegalEffect.ASSET_FREEZE,
-        ),
-        ListInfo(
-            "uk_hmt",
-            "UK Consolidated List of Financial Sanctions Targets",
-            "HM Treasury, OFSI",
-            LegalEffect.ASSET_FREEZE,
-        ),
-        ListInfo(
-            "uk_fcdo",
-            "UK Sanctions List",
-            "UK Foreign, Commonwealth & Development Office",
-            LegalEffect.ASSET_FREEZE,
-        ),
-        ListInfo(
-            "opensanctions",
-            "OpenSanctions (aggregated data)",
-            "OpenSanctions (aggregator, not an authority)",
-            LegalEffect.SEE_UNDERLYING,
-        ),
+    info.code: ListInfo(
+        info.code, info.title, info.authority, info.default_effect, _SHORT[info.code]
     )
+    for info in _LISTS
 }
 
 EFFECT_TEXT: dict[LegalEffect, str] = {
@@ -212,5 +234,5 @@ def list_info(source: str) -> ListInfo:
     """Catalogue entry of an official list; unknown codes get a neutral entry."""
     info = LISTS.get(source)
     if info is None:
-        return ListInfo(source, source, "unknown", LegalEffect.SEE_UNDERLYING)
+        return ListInfo(source, source, "unknown", LegalEffect.SEE_UNDERLYING, source)
     return info

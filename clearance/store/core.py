@@ -38,6 +38,7 @@ DECLARED_SHORTFALL = (
 )
 _ISSUES_KEPT = 200  # issues stored per version; the count is always complete
 _BATCH = 500
+_SAME_NAME = "same name on another list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +435,17 @@ class Store:
         )
         return {str(code): int(n) for code, n in rows}
 
+    def effect_counts(self, version_id: int) -> dict[tuple[str, str], int]:
+        """(list code, legal effect) -> number of entities of one version with such a
+        listing."""
+        rows = self._db.execute(
+            "SELECT json_extract(l.value, '$.source'), json_extract(l.value, '$.legal_effect'), "
+            "count(DISTINCT m.entity_id) FROM members m JOIN records r ON r.hash = m.hash, "
+            "json_each(r.data, '$.listings') l WHERE m.version_id = ? GROUP BY 1, 2",
+            (version_id,),
+        )
+        return {(str(code), str(effect)): int(n) for code, effect, n in rows}
+
     def audit_events(self, limit: int = 100) -> list[dict[str, object]]:
         rows = self._db.execute(
             "SELECT id, at, event, source, version_id, detail FROM audit ORDER BY id DESC LIMIT ?",
@@ -665,20 +677,23 @@ class View:
                     relation.target_id, f"{relation.kind} (stated by the list)"
                 )
         if entity.schema.value != "Person":
-            norm = normalize_text(entity.caption)
-            if len(norm) > 0:
+            # organisations: a strong name of this entry names an entry on another list
+            for name in entity.names:
+                norm = normalize_text(name.value)
+                if name.kind.value == "weak" or len(norm) < 4:
+                    continue
                 hashes = self.store.hashes_for_keys([f"n:{norm}"])
                 for entity_id in self.store.entity_ids_for_hashes(
                     hashes, self._version_ids
                 ):
-                    reasons.setdefault(entity_id, "same name on another list")
+                    reasons.setdefault(entity_id, f"{_SAME_NAME}: {name.value}")
         reasons.pop(entity.id, None)
         out: list[tuple[Entity, str]] = []
         for other in self.get_many(sorted(reasons)):
             reason = reasons[other.id]
-            if (
-                reason == "same name on another list"
-                and other.list_code == entity.list_code
+            by_name = reason.startswith(_SAME_NAME)
+            if by_name and (
+                other.list_code == entity.list_code or other.schema.value == "Person"
             ):
                 continue
             out.append((other, reason))
