@@ -73,7 +73,9 @@ def measure(path: Path, home: Path) -> dict[str, float | int | str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--snapshots", type=int, default=0, help="only the first N (0 = all)")
+    parser.add_argument(
+        "--snapshots", type=int, default=0, help="only the first N (0 = all)"
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -120,7 +122,9 @@ def main() -> None:
             f"| SDN snapshot (mean of {len(sdn)}) | | {sum(work) / len(work):.2f} | "
             f"{sum(walls) / len(walls):.2f} | {sum(rss) / len(rss):.0f} | |"
         )
-    print(f"\nstore size after all imports: {db_size:.0f} MB; one core per import process")
+    print(
+        f"\nstore size after all imports: {db_size:.0f} MB; one core per import process"
+    )
 
 
 if __name__ == "__main__":

@@ -94,7 +94,9 @@ def import_raw(
         entities, report = parse_raw(raw)
     except SourceFormatError as exc:
         store.record_failure(raw.source, raw.origin, str(exc))
-        return Outcome(raw.source, raw.origin, "failed", raw.published, message=str(exc))
+        return Outcome(
+            raw.source, raw.origin, "failed", raw.published, message=str(exc)
+        )
     return import_parsed(store, raw, entities, report, force=force, published=published)
 
 

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def sdn_history(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+def sdn_history(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
     """All 37 monthly SDN snapshots, imported in shuffled order."""
     home = tmp_path_factory.mktemp("history")
     folder = shared_data / "us_ofac_sdn" / "csv_history"
@@ -42,7 +44,9 @@ def test_history_versions_are_in_publication_order(sdn_history: Store) -> None:
     assert [v.published for v in versions] == sorted(v.published for v in versions)
 
 
-def test_russia_designations_of_march_2022_appear_in_the_diff(sdn_history: Store) -> None:
+def test_russia_designations_of_march_2022_appear_in_the_diff(
+    sdn_history: Store,
+) -> None:
     before = sdn_history.resolve_version("us_ofac_sdn", "2022-02-28")
     after = sdn_history.resolve_version("us_ofac_sdn", "2022-03-31")
     diff = diff_versions(sdn_history, before, after)
@@ -62,7 +66,9 @@ def test_last_two_snapshots_differ_by_eight_removals(sdn_history: Store) -> None
     assert (len(diff.added), len(diff.removed), len(diff.changed)) == (0, 8, 0)
 
 
-def test_an_entry_added_in_march_2022_has_that_listing_event(sdn_history: Store) -> None:
+def test_an_entry_added_in_march_2022_has_that_listing_event(
+    sdn_history: Store,
+) -> None:
     before = sdn_history.resolve_version("us_ofac_sdn", "2022-02-28")
     after = sdn_history.resolve_version("us_ofac_sdn", "2022-03-31")
     entity_id = diff_versions(sdn_history, before, after).added[0][0]
@@ -80,7 +86,9 @@ def test_point_in_time_view_before_and_after_a_designation(sdn_history: Store) -
 
 
 @pytest.fixture(scope="module")
-def seeds(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+def seeds(
+    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
     """The CSL of May 2022, OFAC's non-SDN CSV of Dec 2025 and the SDN set of July 2021."""
     home = tmp_path_factory.mktemp("seeds")
     with Store.open(home) as store:
@@ -102,7 +110,9 @@ def test_hikvision_has_its_entity_list_and_ns_cmic_listings(seeds: Store) -> Non
     assert el.listed_on == date(2019, 10, 9)
     assert el.federal_register == ("84 FR 54002", "85 FR 44159")
     assert el.licence_requirement is not None and "EAR" in el.licence_requirement
-    assert el.licence_policy is not None and "presumption of denial" in el.licence_policy
+    assert (
+        el.licence_policy is not None and "presumption of denial" in el.licence_policy
+    )
     cmic_entity = by_list["us_ofac_cons"]
     cmic = cmic_entity.listings[0]
     assert cmic.legal_effect.value == "securities_ban"
@@ -153,11 +163,14 @@ def test_truncated_file_fails_and_keeps_the_previous_version(
         assert store.audit_events(1)[0]["event"] == "import_failed"
 
 
-def test_truncated_csv_history_file_is_refused(shared_data: Path, tmp_path: Path) -> None:
+def test_truncated_csv_history_file_is_refused(
+    shared_data: Path, tmp_path: Path
+) -> None:
     folder = shared_data / "us_ofac_sdn" / "csv_history"
     full = gzip.decompress((folder / "sdn_2024-05-02.csv.gz").read_bytes())
     cut = full[: len(full) // 3]
-    cut = cut[: cut.rindex(b"\r\n") + 2]  # whole rows only: looks valid, is not complete
+    # whole rows only: the file looks valid but is not complete
+    cut = cut[: cut.rindex(b"\r\n") + 2]
     (tmp_path / "sdn_2024-05-02.csv").write_bytes(full)
     later = tmp_path / "later"
     later.mkdir()

@@ -199,7 +199,9 @@ def entity_from_dict(data: JSON) -> Entity:
         titles=tuple(data.get("titles", ())),
         vessel=None if vessel_data is None else VesselInfo(**vessel_data),
         relations=tuple(
-            Relation(r["kind"], r.get("target_name", ""), r.get("target_id"), r.get("note"))
+            Relation(
+                r["kind"], r.get("target_name", ""), r.get("target_id"), r.get("note")
+            )
             for r in data.get("relations", ())
         ),
         remarks=data.get("remarks"),

@@ -24,9 +24,10 @@ def run(home: Path, *args: str) -> tuple[int, str, str]:
 
 
 def put(home: Path, entities: list[Entity], published: date, source: str) -> None:
-    with Store.open(home) as store, store.import_version(
-        make_meta(source, published)
-    ) as writer:
+    with (
+        Store.open(home) as store,
+        store.import_version(make_meta(source, published)) as writer,
+    ):
         for entity in entities:
             writer.add(entity)
         writer.finish()
@@ -45,8 +46,12 @@ def filled(home: Path) -> Path:
     put(home, [dawning], date(2025, 12, 19), "us_ofac_cons")
     first = [make_entity(f"us_ofac_sdn:{i}", f"PARTY {i}") for i in range(1, 5)]
     put(home, first, date(2022, 2, 28), "us_ofac_sdn")
-    put(home, [*first, make_entity("us_ofac_sdn:9", "NEW PARTY")], date(2022, 3, 31),
-        "us_ofac_sdn")
+    put(
+        home,
+        [*first, make_entity("us_ofac_sdn:9", "NEW PARTY")],
+        date(2022, 3, 31),
+        "us_ofac_sdn",
+    )
     return home
 
 
@@ -90,7 +95,14 @@ def test_find_sugon_finds_dawning(filled: Path) -> None:
 
 def test_diff_between_dates_lists_added_entries(filled: Path) -> None:
     code, out, _ = run(
-        filled, "diff", "us_ofac_sdn", "--from", "2022-02-28", "--to", "2022-03-31", "--json"
+        filled,
+        "diff",
+        "us_ofac_sdn",
+        "--from",
+        "2022-02-28",
+        "--to",
+        "2022-03-31",
+        "--json",
     )
     data = json.loads(out)
     assert code == 0
