@@ -18,6 +18,7 @@ from clearance.sources import (
     RawFile,
     Skipped,
     official_spec,
+    parse_ftm_delta,
     parser_for,
 )
 from clearance.store import Store, VersionMeta
@@ -25,7 +26,8 @@ from clearance.store import Store, VersionMeta
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one source file: added | unchanged | refused | failed | not_modified."""
+    """What happened to one source file: added | unchanged | refused | failed (the file is
+    bad) | unavailable (the download failed) | not_modified (HTTP 304)."""
 
     source: str
     origin: str
@@ -90,6 +92,8 @@ def import_raw(
     store: Store, raw: RawFile, *, force: bool = False, published: date | None = None
 ) -> Outcome:
     """Parse ``raw`` fully, then write it as one list version (or refuse it)."""
+    if is_delta(raw):
+        return import_delta(store, raw, published=published)
     try:
         entities, report = parse_raw(raw)
     except SourceFormatError as exc:
@@ -137,6 +141,46 @@ def import_parsed(
         len(report.issues),
         None if result.version is None else result.version.id,
         result.message,
+    )
+
+
+def is_delta(raw: RawFile) -> bool:
+    """An OpenSanctions delta file (changes against the previous export, not a full list)."""
+    return raw.format == "ftm" and any(
+        name.endswith("delta.json") for name in raw.parts
+    )
+
+
+def import_delta(
+    store: Store, raw: RawFile, *, published: date | None = None
+) -> Outcome:
+    """Apply an OpenSanctions delta to the version current at its date: a new version.
+
+    Deletions are stated explicitly in a delta, so the 20 % loss rule (which guards against
+    truncated full files) does not apply.
+    """
+    report = ParseReport(raw.source)
+    try:
+        operations = list(parse_ftm_delta(raw, report))
+    except SourceFormatError as exc:
+        store.record_failure(raw.source, raw.origin, str(exc))
+        return Outcome(
+            raw.source, raw.origin, "failed", raw.published, message=str(exc)
+        )
+    when, _ = _published(raw, report, published)
+    if len(operations) == 0:
+        return Outcome(raw.source, raw.origin, "unchanged", when, message="empty delta")
+    base = store.version_at(raw.source, when)
+    entities: dict[str, Entity] = {}
+    if base is not None:
+        entities = {e.id: e for e in store.version_entities(base.id)}
+    for _operation, item in operations:  # the item's type says upsert or delete
+        if isinstance(item, str):
+            entities.pop(item, None)
+        else:
+            entities[item.id] = item
+    return import_parsed(
+        store, raw, list(entities.values()), report, force=True, published=published
     )
 
 
@@ -198,7 +242,7 @@ def update_from_official(
             fetched = fetcher.fetch(spec, validators)
         except SourceUnavailable as exc:
             store.record_failure(source, exc.url, str(exc))
-            outcome = Outcome(source, exc.url, "failed", None, message=str(exc))
+            outcome = Outcome(source, exc.url, "unavailable", None, message=str(exc))
         else:
             origin = ", ".join(spec.urls.values())
             if fetched.raw is None:
@@ -207,7 +251,7 @@ def update_from_official(
                 )
             else:
                 outcome = import_raw(store, fetched.raw, force=force)
-            if outcome.status != "failed":
+            if outcome.status in ("added", "unchanged", "not_modified", "refused"):
                 validators.update(fetched.validators)
         outcomes.append(outcome)
         if on_outcome is not None:

@@ -180,3 +180,20 @@ def test_truncated_csv_history_file_is_refused(
         (outcome,), _ = update_from_directory(store, later)
         assert outcome.status == "refused"
         assert store.current().versions["us_ofac_sdn"].published == date(2024, 5, 2)
+
+
+def test_opensanctions_deltas_apply_on_the_previous_version(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    with Store.open(tmp_path / "home") as store:
+        outcomes, _ = update_from_directory(
+            store, shared_data / "opensanctions" / "ftm" / "t2_delta"
+        )
+        assert [o.status for o in outcomes] == ["added"] * 4
+        view = store.current()
+        assert len(view.get_many(["opensanctions:Q4365364"])) == 1
+        assert len(view.get_many(["opensanctions:NK-500Poltergeist"])) == 0
+        events = entity_history(store, "opensanctions:NK-500Poltergeist")[
+            "opensanctions"
+        ]
+        assert [e.kind for e in events] == ["listed", "delisted"]

@@ -373,14 +373,14 @@ def update_command(
             names = source or [s.source for s in OFFICIAL]
             if not json_:
                 console.print("Downloading from the official URLs: " + ", ".join(names))
-            fetcher = HttpFetcher()
-            outcomes = update_from_official(
-                store,
-                fetcher,
-                names,
-                c.settings.home / "http_validators.json",
-                force=force,
-            )
+            with render.download_progress(console, disable=json_) as on_progress:
+                outcomes = update_from_official(
+                    store,
+                    HttpFetcher(on_progress=on_progress),
+                    names,
+                    c.settings.home / "http_validators.json",
+                    force=force,
+                )
             skipped = []
         if json_:
             _print_json(
@@ -393,6 +393,8 @@ def update_command(
             render.outcomes(console, outcomes, skipped)
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(EXIT_IMPORT)
+        if any(o.status == "unavailable" for o in outcomes):
+            raise typer.Exit(EXIT_FETCH)
 
 
 if __name__ == "__main__":  # pragma: no cover

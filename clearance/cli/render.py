@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -409,6 +419,32 @@ def diff(console: Console, result: Diff, limit: int | None) -> None:
         console.print(f"(first {limit} of each shown; --limit 0 shows all)")
 
 
+@contextmanager
+def download_progress(
+    console: Console, disable: bool = False
+) -> Iterator[Callable[[str, int, int | None], None]]:
+    """A rich progress bar per downloaded URL; yields the fetcher's progress callback."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=disable,
+        transient=False,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(url: str, done: int, total: int | None) -> None:
+        if url not in tasks:
+            tasks[url] = progress.add_task(url.rsplit("/", 1)[-1], total=total)
+        progress.update(tasks[url], completed=done, total=total)
+
+    with progress:
+        yield update
+
+
 def _short_origin(origin: str) -> str:
     """``.../2021-07-07/add.csv, ...`` -> ``2021-07-07/ (4 files)``."""
     paths = [Path(p) for p in origin.split(", ")]
@@ -432,6 +468,7 @@ def outcomes(
         "unchanged": "dim",
         "refused": "yellow",
         "failed": "red",
+        "unavailable": "red",
         "not_modified": "dim",
     }
     for o in items:

@@ -20,6 +20,7 @@ from clearance.sources.fetch import (
     date_from_name,
     official_spec,
 )
+from clearance.sources.ftm import parse_delta as parse_ftm_delta
 from clearance.sources.registry import FORMATS, FormatSpec, Sniffed, parser_for, sniff
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "derived_id",
     "maybe_gunzip",
     "official_spec",
+    "parse_ftm_delta",
     "parser_for",
     "sniff",
 ]

@@ -216,6 +216,9 @@ class HttpFetcher:
 _YMD = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _YM = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])")
 _MDY8 = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{4})(?!\d)")
+_STAMP14 = re.compile(
+    r"(?<!\d)(\d{4})(\d{2})(\d{2})\d{6}(?!\d)"
+)  # OpenSanctions versions
 
 
 def _ymd(m: re.Match[str]) -> date:
@@ -232,14 +235,16 @@ def _mdy(m: re.Match[str]) -> date:
 
 _NAME_DATES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], date]], ...] = (
     (_YMD, _ymd),
+    (_STAMP14, _ymd),
     (_YM, _ym),
     (_MDY8, _mdy),
 )
 
 
 def date_from_name(name: str) -> date | None:
-    """A date written in a file or folder name: 2021-08-18, 2022-05 (-> the 1st), or
-    MMDDYYYY as in State's ``itar_debarred_party_list_01242018.csv``."""
+    """A date written in a file or folder name: 2021-08-18, 2022-05 (-> the 1st),
+    MMDDYYYY as in State's ``itar_debarred_party_list_01242018.csv``, or an OpenSanctions
+    version stamp ``20240527134702-zbn``."""
     for pattern, build in _NAME_DATES:
         for match in pattern.finditer(name):
             try:

@@ -517,6 +517,15 @@ class Store:
             )
         ]
 
+    def version_at(self, source: str, when: date) -> ListVersion | None:
+        """The version of ``source`` current on ``when`` (None before the first)."""
+        return self._previous(source, when)
+
+    def version_entities(self, version_id: int) -> Iterator[Entity]:
+        """Every entity record of one version, as that source file had it."""
+        for record_hash in self.version_members(version_id).values():
+            yield self.record(record_hash)
+
     def version_members(self, version_id: int) -> dict[str, str]:
         """entity id -> record hash for one version."""
         return {
