@@ -1,15 +1,18 @@
 """Country names and codes as lists write them -> ISO 3166 alpha-2 (lower case).
 
-rigour's territory table is the reference. Its fuzzy name lookup takes seconds to build, so
-codes and the usual English names are answered from a small index built on first use, and
-only other wordings fall back to ``lookup_territory``.
+rigour's territory table (codes, names, full names) is the reference; ``data/countries.yml``
+adds the wordings official lists use that it lacks ("Burma", "Korea, South", demonyms such
+as "Iranian"). Lookups are exact after ``normalize_text``: rigour's fuzzy lookup is not used
+because it takes seconds to build and turns city names into countries.
 """
 
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from importlib import resources
 
-from rigour.territories import get_territories, lookup_territory
+import yaml
+from rigour.territories import get_territories
 
 from clearance.normalize.text import normalize_text
 
@@ -24,27 +27,30 @@ def _index() -> dict[str, str]:
         for key in keys:
             if key:
                 index.setdefault(normalize_text(str(key)), code)
+    text = (
+        resources.files("clearance.normalize")
+        .joinpath("data/countries.yml")
+        .read_text()
+    )
+    tables = yaml.safe_load(text)
+    for table in ("aliases", "demonyms"):
+        for key, code in tables[table].items():
+            index[normalize_text(str(key))] = str(code)
     return index
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def country_code(text: str) -> str | None:
-    """ISO alpha-2 code (lower case) for a country name or code, or None when unknown.
+    """ISO alpha-2 code (lower case) for a country name, code or demonym; None if unknown.
 
-    Accepts the lists' wordings: ``"Korea, North"``, ``"Burma"``, ``"CN"``, ``"Iran"``.
+    Accepts the lists' wordings: ``"Korea, North"``, ``"Burma"``, ``"CN"``, ``"Iranian"``.
     """
-    value = text.strip().strip(".")
-    if len(value) == 0:
+    key = normalize_text(text)
+    if len(key) == 0:
         return None
-    key = normalize_text(value)
     index = _index()
     found = index.get(key)
-    if found is None and "," in value:  # "Korea, North" -> "North Korea"
-        head, _, tail = value.partition(",")
+    if found is None and "," in text:  # "Korea, North" -> "North Korea"
+        head, _, tail = text.partition(",")
         found = index.get(normalize_text(f"{tail} {head}"))
-    if found is not None:
-        return found
-    territory = lookup_territory(value)
-    if territory is None:
-        return None
-    return str(territory.ftm_country or territory.code)
+    return found

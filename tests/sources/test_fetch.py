@@ -96,7 +96,8 @@ def test_client_error_is_not_retried() -> None:
         ("2022-05_full", date(2022, 5, 1)),
         ("itar_debarred_party_list_01242018.csv", date(2018, 1, 24)),
         ("consolidated.xml", None),
-        ("20240527134702-zbn", None),
+        ("20240527134702-zbn", date(2024, 5, 27)),
+        ("cons_prim.csv", None),
     ],
 )
 def test_dates_are_read_from_file_and_folder_names(
