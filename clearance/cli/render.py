@@ -33,7 +33,7 @@ from clearance.model import (
     listing_to_dict,
 )
 from clearance.sources import Skipped
-from clearance.store import Diff, HistoryEvent, View
+from clearance.store import Diff, FieldChange, HistoryEvent, View
 
 # -- JSON shapes -----------------------------------------------------------------------
 
@@ -341,19 +341,29 @@ def entity(
 def found(console: Console, results: Sequence[tuple[Entity, str]]) -> None:
     table = Table(title=f"{len(results)} found", title_justify="left")
     table.add_column("id", no_wrap=True)
-    for column in ("name", "schema", "lists", "found by"):
-        table.add_column(column)
+    table.add_column("name (schema)", overflow="fold")
+    table.add_column("lists (listed since)", overflow="fold")
+    table.add_column("found by", overflow="fold")
     for ent, how in results:
-        lists_text = ", ".join(
+        lists_text = "\n".join(
             sorted(
                 {
-                    f"{x.source}" + (f" ({x.listed_on})" if x.listed_on else "")
+                    x.source + (f" ({x.listed_on})" if x.listed_on else "")
                     for x in ent.listings
                 }
             )
         )
-        table.add_row(ent.id, ent.caption, ent.schema.value, lists_text, how)
+        table.add_row(ent.id, f"{ent.caption} ({ent.schema.value})", lists_text, how)
     console.print(table)
+
+
+def _change_text(change: FieldChange, width: int = 70) -> str:
+    if change.field == "remarks":
+        return "remarks reworded"
+    items = [f"+{x}" for x in change.added[:4]] + [f"-{x}" for x in change.removed[:4]]
+    more = len(change.added) + len(change.removed) - len(items)
+    text = "; ".join(x if len(x) <= width else x[: width - 1] + "…" for x in items)
+    return f"{change.field}: {text}" + (f" (+{more} more)" if more > 0 else "")
 
 
 def history(
@@ -361,16 +371,12 @@ def history(
 ) -> None:
     for source, events in timelines.items():
         table = Table(title=f"{entity_id} in {source}", title_justify="left")
-        for column in ("published", "version", "event", "what changed"):
-            table.add_column(column)
+        table.add_column("published", no_wrap=True)
+        table.add_column("version", no_wrap=True)
+        table.add_column("event", no_wrap=True)
+        table.add_column("what changed")
         for event in events:
-            what = "; ".join(
-                f"{c.field}: "
-                + ", ".join(
-                    [f"+{x}" for x in c.added[:3]] + [f"-{x}" for x in c.removed[:3]]
-                )
-                for c in event.changes
-            )
+            what = "\n".join(_change_text(c) for c in event.changes)
             table.add_row(
                 event.version.published.isoformat(),
                 f"#{event.version.id}",

@@ -49,6 +49,33 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _item(field: str, value: Any) -> str:
+    """One value of a field as a reader would write it (``tax_id 770202363089``)."""
+    if not isinstance(value, dict):
+        return _text(value)
+    if field == "names":
+        return f"{value['value']} ({value['kind']})"
+    if field == "identifiers":
+        return f"{value.get('label') or value['scheme']} {value['value']}"
+    if field == "listings":
+        programs = ", ".join(value.get("programs", []))
+        dates = ", ".join(
+            f"{k.removesuffix('_on')} {value[k]}"
+            for k in ("listed_on", "effective_on", "divestment_on", "delisted_on")
+            if k in value
+        )
+        via = f" via {value['via']}" if "via" in value else ""
+        text = f"{value['source']} [{programs}] {value['legal_effect']}{via}"
+        return f"{text} ({dates})" if dates else text
+    if field == "addresses":
+        return str(value["full"])
+    if field == "facts":
+        return f"{value['label']}: {value['value']}"
+    if field == "relations":
+        return f"{value['kind']} {value.get('target_name', '')} {value.get('target_id', '')}"
+    return _text(value)
+
+
 def _without(data: dict[str, Any], ignore: frozenset[str]) -> dict[str, Any]:
     """Drop what one of the compared files cannot carry at all (e.g. aliases in an
     sdn.csv-only snapshot), so a gap in a file is not reported as a change to every entity."""
@@ -73,14 +100,14 @@ def compare_records(
         if old == new:
             continue
         old_items = (
-            [_text(x) for x in old]
+            [_item(key, x) for x in old]
             if isinstance(old, list)
-            else ([] if old is None else [_text(old)])
+            else ([] if old is None else [_item(key, old)])
         )
         new_items = (
-            [_text(x) for x in new]
+            [_item(key, x) for x in new]
             if isinstance(new, list)
-            else ([] if new is None else [_text(new)])
+            else ([] if new is None else [_item(key, new)])
         )
         added = tuple(x for x in new_items if x not in old_items)
         removed = tuple(x for x in old_items if x not in new_items)
