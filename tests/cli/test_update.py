@@ -63,3 +63,19 @@ def test_shrinking_list_is_refused_then_forced(shared_data: Path, home: Path) ->
     code, out, _ = run(home, "update", "--from", str(folder), "--force", "--json")
     statuses = [o["status"] for o in json.loads(out)["outcomes"]]
     assert statuses == ["unchanged", "added"]
+
+
+def test_published_option_dates_an_undated_file(
+    shared_data: Path, home: Path, tmp_path: Path
+) -> None:
+    undated = tmp_path / "download"
+    undated.mkdir()
+    real = shared_data / "us_bis_dpl" / "2019-06" / "dpl.txt"
+    (undated / "dpl.txt").write_bytes(real.read_bytes())
+    code, out, _ = run(
+        home, "update", "--from", str(undated), "--published", "2019-06-30", "--json"
+    )
+    assert code == 0
+    code, out, _ = run(home, "versions", "us_bis_dpl", "--json")
+    (version,) = json.loads(out)
+    assert (version["published"], version["published_from"]) == ("2019-06-30", "user")
