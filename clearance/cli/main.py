@@ -28,6 +28,9 @@ from clearance.errors import (
     SourceUnavailable,
 )
 from clearance.ingest import update_from_directory, update_from_official
+from clearance.match import Query
+from clearance.model import Schema, parse_partial_date
+from clearance.screen import Screener, read_csv_rows, result_json, screen_rows
 from clearance.settings import load_settings
 from clearance.sources import OFFICIAL, HttpFetcher
 from clearance.store import Store, View, diff_versions, entity_history
@@ -395,6 +398,127 @@ def update_command(
             raise typer.Exit(EXIT_IMPORT)
         if any(o.status == "unavailable" for o in outcomes):
             raise typer.Exit(EXIT_FETCH)
+
+
+def _screener(c: Context, store: Store, as_of: str | None) -> Screener:
+    return Screener(c.view(store, as_of), c.settings.home / "index")
+
+
+@app.command("check")
+@handle_errors
+def check_command(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(help="Name (any script) or identifier to screen.")
+    ],
+    schema: Annotated[
+        str | None,
+        typer.Option(help="Person, Organization, Company, Vessel or Aircraft."),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option(help="ISO alpha-2 country code.")
+    ] = None,
+    birth_date: Annotated[
+        str | None, typer.Option("--birth-date", help="YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    identifier: Annotated[
+        str | None, typer.Option(help="ISIN, ticker, USCC, IMO, passport, ...")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these lists or sources.")
+    ] = None,
+    as_of: AsOfOption = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Alert threshold (default: the calibrated one)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many hits.")] = 5,
+    json_: JsonOption = False,
+) -> None:
+    """Screen one name: hits with score, the matched name, evidence and every listing."""
+    c = _ctx(ctx)
+    schema_value = None
+    if schema is not None:
+        options = {s.value.lower(): s for s in Schema}
+        schema_value = options.get(schema.lower())
+        if schema_value is None:
+            raise InvalidQuery(
+                "--schema", f"{schema!r}: use one of {', '.join(options)}"
+            )
+    birth = None
+    if birth_date is not None:
+        birth = parse_partial_date(birth_date)
+        if birth is None:
+            raise InvalidQuery("--birth-date", f"{birth_date!r} is not YYYY[-MM[-DD]]")
+    if len(name.strip()) == 0 and identifier is None:
+        raise InvalidQuery("name", "empty name and no --identifier")
+    query = Query(
+        name=name.strip(),
+        schema=schema_value,
+        country=None if country is None else country.lower(),
+        birth_date=birth,
+        identifier=identifier,
+    )
+    with c.store() as store:
+        screener = _screener(c, store, as_of)
+        hits = screener.screen(
+            query,
+            threshold=threshold,
+            limit=limit,
+            sources=None if not source else frozenset(source),
+        )
+        if json_:
+            _print_json(result_json(_one_result(hits)))
+            return
+        render.hits(_console(), query, hits)
+        if not any(h.match for h in hits):
+            raise typer.Exit(0)
+
+
+def _one_result(hits: list[Any]) -> Any:
+    from clearance.screen import RowResult
+
+    return RowResult(1, "1", tuple(hits))
+
+
+@app.command("batch")
+@handle_errors
+def batch_command(
+    ctx: typer.Context,
+    queries: Annotated[
+        Path, typer.Argument(help="CSV with qid,name,schema,country,...")
+    ],
+    output: Annotated[Path, typer.Option("--output", help="JSON lines, one per row.")],
+    as_of: AsOfOption = None,
+    threshold: Annotated[float | None, typer.Option(help="Alert threshold.")] = None,
+    limit: Annotated[int, typer.Option(help="Hits per row.")] = 10,
+) -> None:
+    """Screen every row of a CSV file; writes one JSON line per row (bad rows included,
+    with their error) and prints a summary."""
+    c = _ctx(ctx)
+    if not queries.is_file():
+        raise InvalidQuery("QUERIES", f"no such file: {queries}")
+    console = Console(stderr=True)
+    with c.store() as store:
+        screener = _screener(c, store, as_of)
+        rows = list(read_csv_rows(queries))
+        counts = {"rows": 0, "alerts": 0, "errors": 0}
+        with (
+            render.batch_progress(console, len(rows)) as advance,
+            output.open("w", encoding="utf-8") as handle,
+        ):
+            for result in screen_rows(screener, rows, threshold=threshold, limit=limit):
+                handle.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
+                counts["rows"] += 1
+                counts["errors"] += result.error is not None
+                counts["alerts"] += any(h.match for h in result.hits)
+                advance()
+        console.print(
+            f"{counts['rows']:,} rows screened, {counts['alerts']:,} with an alert, "
+            f"{counts['errors']:,} unusable (see 'error' in {output})"
+        )
+        if counts["errors"] > 0:
+            raise typer.Exit(EXIT_INPUT)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TaskID,
     TextColumn,
@@ -23,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clearance.ingest import Outcome
+from clearance.match import Hit, Query
 from clearance.model import (
     Entity,
     Listing,
@@ -449,6 +452,61 @@ def download_progress(
 
     with progress:
         yield update
+
+
+@contextmanager
+def batch_progress(console: Console, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar with rows/s and ETA; yields a function to call once per row."""
+    progress = Progress(
+        TextColumn("screening"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.completed} rows"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+    task = progress.add_task("rows", total=total)
+
+    def advance() -> None:
+        progress.advance(task)
+
+    with progress:
+        yield advance
+
+
+def hits(console: Console, query: Query, results: Sequence[Hit]) -> None:
+    """Hits of one screening: score, decision, matched name, evidence, listings."""
+    if len(results) == 0:
+        console.print(
+            f"No candidate for {query.name!r}: nothing on the lists is close."
+        )
+        return
+    for hit in results:
+        entity = hit.entity
+        flag = "[bold red]MATCH[/bold red]" if hit.match else "[dim]no match[/dim]"
+        lines = Table.grid(padding=(0, 1))
+        lines.add_column(style="bold")
+        lines.add_column()
+        lines.add_row("Score", f"{hit.score:.2f} {flag}")
+        lines.add_row("ID", entity.id)
+        if hit.matched_name is not None:
+            lines.add_row("Matched name", hit.matched_name)
+        for ev in hit.evidence:
+            detail = ev.detail or ""
+            lines.add_row(
+                f"Why ({ev.feature})", f"{escape(detail)} [dim]({ev.score:+.2f})[/dim]"
+            )
+        for listing in entity.listings:
+            since = f", listed {listing.listed_on}" if listing.listed_on else ""
+            lines.add_row(
+                "Listing",
+                escape(
+                    f"{list_info(listing.source).short} [{listing.source}]"
+                    f" {', '.join(listing.programs)}: {listing.legal_effect.value}{since}"
+                ),
+            )
+            lines.add_row("", describe_effect(listing.legal_effect))
+        console.print(Panel(lines, title=entity.caption, title_align="left"))
 
 
 def _short_origin(origin: str) -> str:

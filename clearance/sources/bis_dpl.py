@@ -356,6 +356,7 @@ class _ListedName:
     others: tuple[tuple[str, NameKind], ...] = ()
     scope: str | None = None  # "and any successor, sub-unit, or subsidiary thereof"
     individual: bool = False  # the name carries "(DPRK individual)" or the like
+    verbatim: str = ""  # the cell as listed, scope clause included
 
 
 _MARK = (
@@ -401,6 +402,7 @@ def _split_listed_name(raw_name: str) -> _ListedName:
         stripped = _INDIVIDUAL.sub("", text)
         individual = stripped != text
         text = stripped
+    text_before_scope = text
     if "sub" in text.lower() or "successor" in text.lower():
         match = _SCOPE.search(text)
         if match is not None and match.start() > 0:
@@ -426,7 +428,7 @@ def _split_listed_name(raw_name: str) -> _ListedName:
     primary = text.strip(" ,;")
     if len(primary) == 0:
         primary = " ".join(raw_name.split())
-    return _ListedName(primary, tuple(others), scope, individual)
+    return _ListedName(primary, tuple(others), scope, individual, text_before_scope)
 
 
 # Words that mark an organisation in a name with no type column: legal forms and the nouns
@@ -650,6 +652,8 @@ class _Draft:
             self.add_name(value, kind)
         if listed.scope is not None:
             self.add_fact("Scope", listed.scope)
+            # the name as listed, scope clause and all, stays searchable and shown
+            self.add_name(listed.verbatim, NameKind.ALIAS)
 
     def add_listing(self, listing: Listing) -> None:
         key = _listing_key(listing)

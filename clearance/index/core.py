@@ -1,0 +1,230 @@
+"""The candidate index: every name and identifier of the listed entities, keyed for lookup.
+
+Built from a store view in one pass: canonical name tokens (``clearance.normalize``), their
+rarity (IDF over all listed names), merged neighbour tokens (so "Zhong Xing" and "Zhongxing"
+meet), a trigram index over the token vocabulary for misspelt tokens, and an exact
+identifier index. Saved beside the store, keyed by the list versions and the normaliser
+version it was built from; a stale file is rebuilt, never used.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+from clearance.errors import StaleIndex
+from clearance.model import Entity, NameKind, Schema, identifier_key
+from clearance.normalize import (
+    MIN_WORD_SIMILARITY,
+    NORMALIZER_VERSION,
+    name_tokens,
+    word_similarity,
+)
+
+INDEX_FORMAT = 2
+MIN_FUZZY_LEN = 4  # shorter tokens must match exactly: one edit in "li" is another name
+MAX_DELETE_LEN = 16  # longer vocabulary words are found by trigrams only
+MAX_CANDIDATES = 40  # listed names scored in full per query
+COMMON_POSTINGS = (
+    3000  # words on more names than this only count when nothing rarer matched
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedName:
+    entity: int  # position in MatchIndex.entities
+    kind: NameKind
+    text: str
+    tokens: tuple[str, ...]
+
+
+def trigrams(token: str) -> set[str]:
+    padded = f"^{token}$"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def is_organisation(schema: Schema) -> bool:
+    return schema is not Schema.PERSON
+
+
+@dataclass(slots=True)
+class MatchIndex:
+    """Names, tokens and identifiers of one set of list versions."""
+
+    key: str  # which list versions it was built from
+    entities: list[Entity]
+    names: list[IndexedName]
+    postings: dict[str, list[int]]  # token or merged pair -> name positions
+    idf: dict[str, float]
+    grams: dict[str, list[str]]  # trigram -> vocabulary tokens (len >= MIN_FUZZY_LEN)
+    deletes: dict[
+        str, list[str]
+    ]  # a vocabulary token with one letter deleted -> tokens
+    identifiers: dict[str, list[int]]  # identifier key -> entity positions
+    max_idf: float
+    normalizer_version: int = NORMALIZER_VERSION
+    format: int = INDEX_FORMAT
+    entity_pos: dict[str, int] = field(default_factory=dict)
+    entity_names: list[list[int]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, entities: Iterable[Entity], key: str) -> MatchIndex:
+        ents = list(entities)
+        names: list[IndexedName] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        identifiers: dict[str, list[int]] = defaultdict(list)
+        for pos, entity in enumerate(ents):
+            organisation = is_organisation(entity.schema)
+            seen: set[tuple[str, ...]] = set()
+            for name in entity.names:
+                tokens = name_tokens(name.value, organisation)
+                if len(tokens) == 0 or tokens in seen:
+                    continue
+                seen.add(tokens)
+                name_pos = len(names)
+                names.append(IndexedName(pos, name.kind, name.value, tokens))
+                keys = set(tokens)
+                keys.update(a + b for a, b in pairwise(tokens))
+                keys.add("".join(tokens))
+                for token in keys:
+                    postings[token].append(name_pos)
+            for ident in entity.identifiers:
+                value = identifier_key(ident.value)
+                if len(value) >= 4:
+                    identifiers[value].append(pos)
+                    digits = "".join(c for c in value if c.isdigit())
+                    if (
+                        ident.scheme.value == "ticker"
+                        and len(digits) >= 4
+                        and digits != value
+                    ):
+                        identifiers[digits].append(pos)  # "002415 CN" -> also "002415"
+        total = max(len(names), 1)
+        idf = {t: math.log(total / len(p)) + 1.0 for t, p in postings.items()}
+        grams: dict[str, list[str]] = defaultdict(list)
+        deletes: dict[str, list[str]] = defaultdict(list)
+        for token in postings:
+            if len(token) >= MIN_FUZZY_LEN:
+                for gram in trigrams(token):
+                    grams[gram].append(token)
+                if len(token) <= MAX_DELETE_LEN:
+                    for variant in one_deletes(token):
+                        deletes[variant].append(token)
+        index = cls(
+            key=key,
+            entities=ents,
+            names=names,
+            postings=dict(postings),
+            idf=idf,
+            grams=dict(grams),
+            deletes=dict(deletes),
+            identifiers=dict(identifiers),
+            max_idf=math.log(total) + 1.0,
+        )
+        index.entity_pos = {e.id: i for i, e in enumerate(ents)}
+        index.entity_names = [[] for _ in ents]
+        for name_pos, indexed in enumerate(names):
+            index.entity_names[indexed.entity].append(name_pos)
+        return index
+
+    def token_idf(self, token: str) -> float:
+        return self.idf.get(token, self.max_idf)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)  # atomic: readers see the old file or the new one
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> MatchIndex:
+        """Load a saved index; raises ``StaleIndex`` if it was built for other versions or
+        by another normaliser."""
+        with path.open("rb") as handle:
+            index = pickle.load(handle)
+        if not isinstance(index, cls):
+            raise StaleIndex(-1, NORMALIZER_VERSION)
+        if (
+            index.normalizer_version != NORMALIZER_VERSION
+            or index.format != INDEX_FORMAT
+        ):
+            raise StaleIndex(index.normalizer_version, NORMALIZER_VERSION)
+        if index.key != key:
+            raise StaleIndex(index.normalizer_version, NORMALIZER_VERSION)
+        return index
+
+
+def one_deletes(token: str) -> set[str]:
+    """The token with each one letter deleted (symmetric-delete spelling index)."""
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def fuzzy_vocab(index: MatchIndex, token: str, limit: int = 8) -> list[str]:
+    """Vocabulary words within a typo or two of ``token``: those sharing a one-letter
+    deletion with it (one substitution, insertion, deletion or transposition), then those
+    sharing enough trigrams (more edits in longer words)."""
+    if len(token) < MIN_FUZZY_LEN:
+        return []
+    near: set[str] = set()
+    if len(token) <= MAX_DELETE_LEN + 1:
+        for variant in {token} | one_deletes(token):
+            near.update(index.deletes.get(variant, ()))
+    counts: dict[str, int] = defaultdict(int)
+    grams = trigrams(token)
+    for gram in grams:
+        for other in index.grams.get(gram, ()):
+            counts[other] += 1
+    need = max(2, len(grams) // 2 - 1)
+    ranked = sorted(
+        (t for t, n in counts.items() if n >= need and abs(len(t) - len(token)) <= 3),
+        key=lambda t: -counts[t],
+    )
+    near.discard(token)
+    return sorted(near) + [t for t in ranked[:limit] if t not in near]
+
+
+def entities_of(index: MatchIndex, positions: Sequence[int]) -> list[Entity]:
+    return [index.entities[p] for p in positions]
+
+
+def candidates(
+    index: MatchIndex, tokens: tuple[str, ...], limit: int = MAX_CANDIDATES
+) -> list[int]:
+    """Listed names sharing rare words (exact, misspelt, or merged) with the query."""
+    scores: dict[int, float] = defaultdict(float)
+    keys: list[tuple[str, float]] = []
+    for token in tokens:
+        if token in index.postings:
+            keys.append((token, 1.0))
+        for other in fuzzy_vocab(index, token):
+            if other != token:
+                sim = word_similarity(token, other)
+                if sim >= MIN_WORD_SIMILARITY:
+                    keys.append((other, sim))
+    for a, b in pairwise(tokens):
+        if a + b in index.postings:
+            keys.append((a + b, 1.0))
+    joined = "".join(tokens)
+    if len(tokens) > 1 and joined in index.postings:
+        keys.append((joined, 1.0))
+    elif len(tokens) > 1 and len(joined) <= MAX_DELETE_LEN:
+        for other in fuzzy_vocab(index, joined):
+            sim = word_similarity(joined, other)
+            if sim >= MIN_WORD_SIMILARITY:
+                keys.append((other, sim))
+    keys.sort(key=lambda k: -index.token_idf(k[0]))
+    for key, sim in keys:
+        postings = index.postings[key]
+        if len(postings) > COMMON_POSTINGS and len(scores) > 0:
+            continue
+        weight = index.token_idf(key) * sim
+        for pos in postings:
+            scores[pos] += weight
+    ranked = sorted(scores, key=lambda p: -scores[p])
+    return ranked[:limit]

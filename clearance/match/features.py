@@ -1,0 +1,209 @@
+"""Screening features. Each returns a value in 0..1 and the evidence behind it, computed in
+the same pass; their weights live in ``weights.yml``. These docstrings are user
+documentation (the API serves them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from rapidfuzz.distance import OSA as JW  # optimal string alignment on whole names
+
+from clearance.model import Entity, NameKind, PartialDate, Schema
+from clearance.normalize import MIN_WORD_SIMILARITY as MIN_TOKEN_SIM
+from clearance.normalize import word_similarity as token_sim
+
+
+class Lexicon(Protocol):
+    """Word rarity over all listed names (the index provides it)."""
+
+    max_idf: float
+
+    def token_idf(self, token: str) -> float: ...
+
+
+@dataclass(slots=True)
+class Alignment:
+    q_sims: list[float]  # best similarity of each query word
+    n_sims: list[float]  # best similarity of each listed word
+    pairs: list[tuple[str, str, float]]  # (query word(s), listed word(s), similarity)
+
+
+def _spans(tokens: Sequence[str], free: set[int]) -> list[tuple[tuple[int, ...], str]]:
+    """Runs of 2-3 consecutive unmatched words, joined ("shu guang" -> "shuguang")."""
+    out: list[tuple[tuple[int, ...], str]] = []
+    for size in (2, 3):
+        for start in range(len(tokens) - size + 1):
+            idx = tuple(range(start, start + size))
+            if all(i in free for i in idx):
+                out.append((idx, "".join(tokens[i] for i in idx)))
+    return out
+
+
+def align(query: Sequence[str], name: Sequence[str]) -> Alignment:
+    """Greedy one-to-one alignment of query words to listed words, best pairs first; then
+    runs of unmatched words are joined on either side, so split and merged spellings meet."""
+    q_sims = [0.0] * len(query)
+    n_sims = [0.0] * len(name)
+    pairs: list[tuple[str, str, float]] = []
+    scored: list[tuple[float, int, int]] = []
+    for i, a in enumerate(query):
+        for j, b in enumerate(name):
+            s = token_sim(a, b)
+            if s >= MIN_TOKEN_SIM or (s > 0 and (len(a) == 1 or len(b) == 1)):
+                scored.append((s, i, j))
+    scored.sort(reverse=True)
+    for s, i, j in scored:
+        if q_sims[i] > 0 or n_sims[j] > 0:
+            continue
+        q_sims[i] = n_sims[j] = s
+        pairs.append((query[i], name[j], s))
+    free_q = {i for i, s in enumerate(q_sims) if s < 1.0}
+    free_n = {j for j, s in enumerate(n_sims) if s < 1.0}
+    if len(free_q) > 0 and len(free_n) > 0:
+        q_units = [((i,), query[i]) for i in free_q] + _spans(query, free_q)
+        n_units = [((j,), name[j]) for j in free_n] + _spans(name, free_n)
+        merged: list[tuple[float, tuple[int, ...], tuple[int, ...], str, str]] = []
+        for qi, qa in q_units:
+            for nj, nb in n_units:
+                if len(qi) == 1 and len(nj) == 1:
+                    continue  # already compared
+                s = token_sim(qa, nb)
+                if s >= 0.85:
+                    merged.append((s, qi, nj, qa, nb))
+        merged.sort(reverse=True)
+        for s, qi, nj, qa, nb in merged:
+            if any(q_sims[i] >= s for i in qi) or any(n_sims[j] >= s for j in nj):
+                continue
+            for i in qi:
+                q_sims[i] = s
+            for j in nj:
+                n_sims[j] = s
+            pairs.append((qa, nb, s))
+    return Alignment(q_sims, n_sims, pairs)
+
+
+@dataclass(slots=True)
+class NameFeatures:
+    """Features of one query name against one listed name."""
+
+    name_exact: float
+    query_coverage: float
+    name_coverage: float
+    distinctive: float
+    word_similarity: float
+    joined_similarity: float
+    unmatched_query: float
+    unmatched_name: float
+    single_token: float
+    weak_alias: float
+    detail: str
+
+
+def name_features(
+    index: Lexicon,
+    query: Sequence[str],
+    name: Sequence[str],
+    kind: NameKind,
+) -> NameFeatures:
+    """name_exact: the same words (any order). query_coverage / name_coverage: the share
+    of the query's / the listed name's words found on the other side, each word weighted by
+    its rarity among all listed names (IDF), so "Hikvision" counts and "Technology" barely
+    does. distinctive: rarity of the rarest word matched. word_similarity: how close the
+    matched words are, on average (1 = all equal; typos lower it). joined_similarity: the
+    two names written without spaces, compared letter by letter ("EP-MNV" and "EPMHNV").
+    unmatched_query / unmatched_name: rarity of the rarest word left unmatched on each side
+    (a replaced distinctive word is what separates a near miss from a match).
+    single_token: a one-word query. weak_alias: the listed name is a weak a.k.a. (too broad
+    to screen on alone)."""
+    al = align(query, name)
+    q_w = [index.token_idf(t) for t in query]
+    n_w = [index.token_idf(t) for t in name]
+    q_cov = sum(w * s for w, s in zip(q_w, al.q_sims, strict=True)) / max(
+        sum(q_w), 1e-9
+    )
+    n_cov = sum(w * s for w, s in zip(n_w, al.n_sims, strict=True)) / max(
+        sum(n_w), 1e-9
+    )
+    matched = [w for w, s in zip(q_w, al.q_sims, strict=True) if s >= 0.8]
+    distinctive = max(matched) / index.max_idf if len(matched) > 0 else 0.0
+    sims = [s for _, _, s in al.pairs]
+    word_similarity = sum(sims) / len(sims) if len(sims) > 0 else 0.0
+    exact = 1.0 if sorted(query) == sorted(name) else 0.0
+    joined = float(JW.normalized_similarity("".join(query), "".join(name)))
+    unmatched_q = [w for w, s in zip(q_w, al.q_sims, strict=True) if s < 0.5]
+    unmatched_n = [w for w, s in zip(n_w, al.n_sims, strict=True) if s < 0.5]
+    detail = "; ".join(
+        f"{a}={b}" if s == 1.0 else f"{a}~{b} {s:.2f}" for a, b, s in al.pairs[:8]
+    )
+    found = sum(1 for s in al.q_sims if s >= 0.8)
+    return NameFeatures(
+        name_exact=exact,
+        query_coverage=q_cov,
+        name_coverage=n_cov,
+        distinctive=distinctive,
+        word_similarity=word_similarity,
+        joined_similarity=joined,
+        unmatched_query=max(unmatched_q) / index.max_idf if unmatched_q else 0.0,
+        unmatched_name=max(unmatched_n) / index.max_idf if unmatched_n else 0.0,
+        single_token=1.0 if len(query) == 1 else 0.0,
+        weak_alias=1.0 if kind is NameKind.WEAK else 0.0,
+        detail=f"{found} of {len(query)} query words found ({detail})",
+    )
+
+
+def birth_date_features(
+    query: PartialDate | None, entity: Entity
+) -> tuple[float, float, str]:
+    """birth_date_match / birth_date_conflict: compared at the precision both sides know
+    (a listed year "1966" neither matches nor conflicts with 1966-07-04 beyond the year);
+    ranges and "circa" dates allow one year either way."""
+    if query is None or len(entity.birth_dates) == 0:
+        return 0.0, 0.0, ""
+    best = 0.0
+    for listed in entity.birth_dates:
+        slack = 1 if listed.circa or listed.until_year is not None else 0
+        last = listed.until_year or listed.year
+        if not (listed.year - slack <= query.year <= last + slack):
+            continue
+        score = 0.5
+        if listed.month is not None and query.month is not None:
+            if listed.month != query.month:
+                continue
+            score = 0.8
+            if listed.day is not None and query.day is not None:
+                if listed.day != query.day:
+                    continue
+                score = 1.0
+        best = max(best, score)
+    listed_text = ", ".join(str(d) for d in entity.birth_dates)
+    if best > 0:
+        return best, 0.0, f"{query} fits listed {listed_text}"
+    return 0.0, 1.0, f"{query} conflicts with listed {listed_text}"
+
+
+def country_features(query: str | None, entity: Entity) -> tuple[float, float, str]:
+    """country_match / country_conflict: the query's country against the entity's
+    nationalities, citizenships and countries of address."""
+    if query is None:
+        return 0.0, 0.0, ""
+    listed = (
+        set(entity.nationalities) | set(entity.citizenships) | set(entity.countries)
+    )
+    listed.update(a.country for a in entity.addresses if a.country is not None)
+    if len(listed) == 0:
+        return 0.0, 0.0, ""
+    if query in listed:
+        return 1.0, 0.0, f"{query} is among {', '.join(sorted(listed))}"
+    return 0.0, 1.0, f"{query} is not among {', '.join(sorted(listed))}"
+
+
+def schema_conflict(query: Schema | None, entity: Entity) -> float:
+    """schema_conflict: a person queried, an organisation listed (or the reverse)."""
+    if query is None:
+        return 0.0
+    if (query is Schema.PERSON) != (entity.schema is Schema.PERSON):
+        return 1.0
+    return 0.0
