@@ -28,9 +28,18 @@ from clearance.errors import (
     SourceUnavailable,
 )
 from clearance.ingest import update_from_directory, update_from_official
-from clearance.match import Query
+from clearance.match import Lexicon, Query
 from clearance.model import Schema, parse_partial_date
-from clearance.screen import Screener, read_csv_rows, result_json, screen_rows
+from clearance.screen import (
+    NeutralLexicon,
+    Screener,
+    compare_pairs,
+    load_index,
+    pair_json,
+    read_csv_rows,
+    result_json,
+    screen_rows,
+)
 from clearance.settings import load_settings
 from clearance.sources import OFFICIAL, HttpFetcher
 from clearance.store import Store, View, diff_versions, entity_history
@@ -519,6 +528,52 @@ def batch_command(
         )
         if counts["errors"] > 0:
             raise typer.Exit(EXIT_INPUT)
+
+
+@app.command("compare")
+@handle_errors
+def compare_command(
+    ctx: typer.Context,
+    pairs: Annotated[
+        Path, typer.Argument(help='JSON lines {"id", "left", "right"} of FtM entities.')
+    ],
+    output: Annotated[Path, typer.Option("--output", help="JSON lines, one per pair.")],
+    threshold: Annotated[float | None, typer.Option(help="Alert threshold.")] = None,
+) -> None:
+    """Score pairs of FollowTheMoney entities with the screening features and weights:
+    left as the query, right as the listed entity. Writes one JSON line per pair (bad
+    lines included, with their error) and prints a summary."""
+    c = _ctx(ctx)
+    if not pairs.is_file():
+        raise InvalidQuery("PAIRS", f"no such file: {pairs}")
+    console = Console(stderr=True, soft_wrap=True)
+    with c.store() as store:
+        view = store.current()
+        lexicon: Lexicon = NeutralLexicon()
+        if view.is_empty:
+            console.print(
+                "word rarity: neutral (no lists in the store)", highlight=False
+            )
+        else:
+            lexicon = load_index(view, c.settings.home / "index")
+            console.print(
+                f"word rarity: from the store's index ({len(view.versions)} sources)",
+                highlight=False,
+            )
+    counts = {"pairs": 0, "matches": 0, "errors": 0}
+    with pairs.open("rb") as lines, output.open("w", encoding="utf-8") as handle:
+        for result in compare_pairs(lexicon, lines, threshold=threshold):
+            handle.write(json.dumps(pair_json(result), ensure_ascii=False) + "\n")
+            counts["pairs"] += 1
+            counts["errors"] += result.error is not None
+            counts["matches"] += result.hit is not None and result.hit.match
+    console.print(
+        f"{counts['pairs']:,} pairs compared, {counts['matches']:,} matches, "
+        f"{counts['errors']:,} unusable (see 'error' in {output})",
+        highlight=False,
+    )
+    if counts["errors"] > 0:
+        raise typer.Exit(EXIT_INPUT)
 
 
 if __name__ == "__main__":  # pragma: no cover

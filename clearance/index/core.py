@@ -28,8 +28,13 @@ from clearance.normalize import (
 
 INDEX_FORMAT = 2
 MIN_FUZZY_LEN = 4  # shorter tokens must match exactly: one edit in "li" is another name
+TRIGRAM_MIN_LEN = 6  # shorter words: one-letter deletions find every allowed typo
+COMMON_TRIGRAM = 400  # trigrams in more words than this say little about a typo
+WEAK_CANDIDATE = (
+    0.3  # names sharing under 30 % of the best name's rare words are dropped
+)
 MAX_DELETE_LEN = 16  # longer vocabulary words are found by trigrams only
-MAX_CANDIDATES = 40  # listed names scored in full per query
+MAX_CANDIDATES = 25  # listed names scored in full per query
 COMMON_POSTINGS = (
     3000  # words on more names than this only count when nothing rarer matched
 )
@@ -175,18 +180,23 @@ def fuzzy_vocab(index: MatchIndex, token: str, limit: int = 8) -> list[str]:
     if len(token) <= MAX_DELETE_LEN + 1:
         for variant in {token} | one_deletes(token):
             near.update(index.deletes.get(variant, ()))
+    near.discard(token)
+    if len(near) > 0 or len(token) < TRIGRAM_MIN_LEN:
+        return sorted(near)
+    # two or more edits in a longer word: words sharing enough of its rarer trigrams
     counts: dict[str, int] = defaultdict(int)
     grams = trigrams(token)
     for gram in grams:
-        for other in index.grams.get(gram, ()):
-            counts[other] += 1
+        others = index.grams.get(gram, ())
+        if len(others) <= COMMON_TRIGRAM:
+            for other in others:
+                counts[other] += 1
     need = max(2, len(grams) // 2 - 1)
     ranked = sorted(
         (t for t, n in counts.items() if n >= need and abs(len(t) - len(token)) <= 3),
         key=lambda t: -counts[t],
     )
-    near.discard(token)
-    return sorted(near) + [t for t in ranked[:limit] if t not in near]
+    return ranked[:limit]
 
 
 def entities_of(index: MatchIndex, positions: Sequence[int]) -> list[Entity]:
@@ -226,5 +236,8 @@ def candidates(
         weight = index.token_idf(key) * sim
         for pos in postings:
             scores[pos] += weight
-    ranked = sorted(scores, key=lambda p: -scores[p])
-    return ranked[:limit]
+    ranked = sorted(scores, key=lambda p: -scores[p])[:limit]
+    if len(ranked) == 0:
+        return ranked
+    floor = scores[ranked[0]] * WEAK_CANDIDATE
+    return [p for p in ranked if scores[p] >= floor]

@@ -12,7 +12,6 @@ from typing import Protocol
 from rapidfuzz.distance import OSA as JW  # optimal string alignment on whole names
 
 from clearance.model import Entity, NameKind, PartialDate, Schema
-from clearance.normalize import MIN_WORD_SIMILARITY as MIN_TOKEN_SIM
 from clearance.normalize import word_similarity as token_sim
 
 
@@ -49,10 +48,18 @@ def align(query: Sequence[str], name: Sequence[str]) -> Alignment:
     n_sims = [0.0] * len(name)
     pairs: list[tuple[str, str, float]] = []
     scored: list[tuple[float, int, int]] = []
+    sim = token_sim
     for i, a in enumerate(query):
+        la = len(a)
         for j, b in enumerate(name):
-            s = token_sim(a, b)
-            if s >= MIN_TOKEN_SIM or (s > 0 and (len(a) == 1 or len(b) == 1)):
+            if a == b:
+                scored.append((1.0, i, j))
+                continue
+            lb = len(b)
+            if la > 1 and lb > 1 and (la - lb > 3 or lb - la > 3 or la <= 3 or lb <= 3):
+                continue  # cannot be a typo of each other (see word_similarity)
+            s = sim(a, b)
+            if s > 0:
                 scored.append((s, i, j))
     scored.sort(reverse=True)
     for s, i, j in scored:
@@ -62,26 +69,33 @@ def align(query: Sequence[str], name: Sequence[str]) -> Alignment:
         pairs.append((query[i], name[j], s))
     free_q = {i for i, s in enumerate(q_sims) if s < 1.0}
     free_n = {j for j, s in enumerate(n_sims) if s < 1.0}
-    if len(free_q) > 0 and len(free_n) > 0:
-        q_units = [((i,), query[i]) for i in free_q] + _spans(query, free_q)
-        n_units = [((j,), name[j]) for j in free_n] + _spans(name, free_n)
-        merged: list[tuple[float, tuple[int, ...], tuple[int, ...], str, str]] = []
-        for qi, qa in q_units:
-            for nj, nb in n_units:
-                if len(qi) == 1 and len(nj) == 1:
-                    continue  # already compared
-                s = token_sim(qa, nb)
-                if s >= 0.85:
-                    merged.append((s, qi, nj, qa, nb))
-        merged.sort(reverse=True)
-        for s, qi, nj, qa, nb in merged:
-            if any(q_sims[i] >= s for i in qi) or any(n_sims[j] >= s for j in nj):
+    if len(free_q) == 0 or len(free_n) == 0:
+        return Alignment(q_sims, n_sims, pairs)
+    q_spans = _spans(query, free_q)
+    n_spans = _spans(name, free_n)
+    if len(q_spans) == 0 and len(n_spans) == 0:
+        return Alignment(q_sims, n_sims, pairs)
+    q_units = [((i,), query[i]) for i in free_q] + q_spans
+    n_units = [((j,), name[j]) for j in free_n] + n_spans
+    merged: list[tuple[float, tuple[int, ...], tuple[int, ...], str, str]] = []
+    for qi, qa in q_units:
+        for nj, nb in n_units:
+            if len(qi) == 1 and len(nj) == 1:
+                continue  # already compared
+            if abs(len(qa) - len(nb)) > 2:
                 continue
-            for i in qi:
-                q_sims[i] = s
-            for j in nj:
-                n_sims[j] = s
-            pairs.append((qa, nb, s))
+            s = sim(qa, nb)
+            if s >= 0.85:
+                merged.append((s, qi, nj, qa, nb))
+    merged.sort(reverse=True)
+    for s, qi, nj, qa, nb in merged:
+        if any(q_sims[i] >= s for i in qi) or any(n_sims[j] >= s for j in nj):
+            continue
+        for i in qi:
+            q_sims[i] = s
+        for j in nj:
+            n_sims[j] = s
+        pairs.append((qa, nb, s))
     return Alignment(q_sims, n_sims, pairs)
 
 
@@ -99,7 +113,17 @@ class NameFeatures:
     unmatched_name: float
     single_token: float
     weak_alias: float
-    detail: str
+    alignment: Alignment
+
+    @property
+    def detail(self) -> str:
+        """The evidence in words: how many query words were found, and how."""
+        pairs = self.alignment.pairs
+        shown = "; ".join(
+            f"{a}={b}" if s == 1.0 else f"{a}~{b} {s:.2f}" for a, b, s in pairs[:8]
+        )
+        found = sum(1 for s in self.alignment.q_sims if s >= 0.8)
+        return f"{found} of {len(self.alignment.q_sims)} query words found ({shown})"
 
 
 def name_features(
@@ -135,10 +159,6 @@ def name_features(
     joined = float(JW.normalized_similarity("".join(query), "".join(name)))
     unmatched_q = [w for w, s in zip(q_w, al.q_sims, strict=True) if s < 0.5]
     unmatched_n = [w for w, s in zip(n_w, al.n_sims, strict=True) if s < 0.5]
-    detail = "; ".join(
-        f"{a}={b}" if s == 1.0 else f"{a}~{b} {s:.2f}" for a, b, s in al.pairs[:8]
-    )
-    found = sum(1 for s in al.q_sims if s >= 0.8)
     return NameFeatures(
         name_exact=exact,
         query_coverage=q_cov,
@@ -150,7 +170,7 @@ def name_features(
         unmatched_name=max(unmatched_n) / index.max_idf if unmatched_n else 0.0,
         single_token=1.0 if len(query) == 1 else 0.0,
         weak_alias=1.0 if kind is NameKind.WEAK else 0.0,
-        detail=f"{found} of {len(query)} query words found ({detail})",
+        alignment=al,
     )
 
 

@@ -19,6 +19,7 @@ import yaml
 
 from clearance.match.features import (
     Lexicon,
+    NameFeatures,
     birth_date_features,
     country_features,
     name_features,
@@ -99,7 +100,7 @@ def score_entity(
     """The best-scoring name of ``entity`` for the query, with its features and evidence."""
     tokens = q_tokens[entity.schema is not Schema.PERSON]
     person = 1.0 if entity.schema is Schema.PERSON else 0.0
-    best: tuple[float, dict[str, float], str, str | None] | None = None
+    best: tuple[float, dict[str, float], NameFeatures, str | None] | None = None
     for listed in names:
         nf = name_features(lexicon, tokens, listed.tokens, listed.kind)
         values = {
@@ -118,7 +119,7 @@ def score_entity(
         }
         z = _logit(weights, values)
         if best is None or z > best[0]:
-            best = (z, values, nf.detail, listed.text)
+            best = (z, values, nf, listed.text)
     values = {k: 0.0 for k in FEATURES}
     evidence: list[Evidence] = []
     matched_name: str | None = None
@@ -131,7 +132,7 @@ def score_entity(
                 sum(weights.weights[k] * v for k, v in best[1].items()),
                 query.name,
                 best[3],
-                best[2],
+                best[2].detail,
             )
         )
     values["person"] = 1.0 if entity.schema is Schema.PERSON else 0.0

@@ -21,6 +21,7 @@ from clearance.sources.fetch import (
     official_spec,
 )
 from clearance.sources.ftm import parse_delta as parse_ftm_delta
+from clearance.sources.ftm_entity import entity_from_ftm, ftm_identifiers, ftm_schema
 from clearance.sources.registry import FORMATS, FormatSpec, Sniffed, parser_for, sniff
 
 __all__ = [
@@ -41,6 +42,9 @@ __all__ = [
     "SourceSpec",
     "date_from_name",
     "derived_id",
+    "entity_from_ftm",
+    "ftm_identifiers",
+    "ftm_schema",
     "maybe_gunzip",
     "official_spec",
     "parse_ftm_delta",
