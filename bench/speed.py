@@ -612,7 +612,11 @@ def main() -> None:
     if args.scale > 0:
         run_phase("parts")  # cheap; always from the current lists
         print_scale(run_phase("scale", "--scale", str(args.scale)))
-    print(f"\nbenchmark wall time {time.perf_counter() - started:.0f} s")
+    load = os.getloadavg()
+    print(
+        f"\nbenchmark wall time {time.perf_counter() - started:.0f} s; load average at "
+        f"end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from clearance.cli import render
 from clearance.errors import (
@@ -64,7 +65,7 @@ def _console() -> Console:
 
 def _fail(message: str, code: int) -> typer.Exit:
     Console(stderr=True, soft_wrap=True).print(
-        f"[bold red]error:[/bold red] {message}", highlight=False
+        f"[bold red]error:[/bold red] {escape(message)}", highlight=False
     )
     return typer.Exit(code)
 

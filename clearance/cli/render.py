@@ -477,8 +477,9 @@ def batch_progress(console: Console, total: int) -> Iterator[Callable[[], None]]
 def hits(console: Console, query: Query, results: Sequence[Hit]) -> None:
     """Hits of one screening: score, decision, matched name, evidence, listings."""
     if len(results) == 0:
+        shown = query.name if len(query.name) <= 80 else f"{query.name[:79]}…"
         console.print(
-            f"No candidate for {query.name!r}: nothing on the lists is close."
+            f"No candidate for {escape(repr(shown))}: nothing on the lists is close."
         )
         return
     for hit in results:
@@ -490,7 +491,7 @@ def hits(console: Console, query: Query, results: Sequence[Hit]) -> None:
         lines.add_row("Score", f"{hit.score:.2f} {flag}")
         lines.add_row("ID", entity.id)
         if hit.matched_name is not None:
-            lines.add_row("Matched name", hit.matched_name)
+            lines.add_row("Matched name", escape(hit.matched_name))
         for ev in hit.evidence:
             detail = ev.detail or ""
             lines.add_row(
@@ -506,7 +507,7 @@ def hits(console: Console, query: Query, results: Sequence[Hit]) -> None:
                 ),
             )
             lines.add_row("", describe_effect(listing.legal_effect))
-        console.print(Panel(lines, title=entity.caption, title_align="left"))
+        console.print(Panel(lines, title=escape(entity.caption), title_align="left"))
 
 
 def _short_origin(origin: str) -> str:

@@ -10,6 +10,7 @@ version it was built from; a stale file is rebuilt, never used.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,10 +27,11 @@ from clearance.normalize import (
     word_similarity,
 )
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 MIN_FUZZY_LEN = 4  # shorter tokens must match exactly: one edit in "li" is another name
 TRIGRAM_MIN_LEN = 6  # shorter words: one-letter deletions find every allowed typo
 COMMON_TRIGRAM = 400  # trigrams in more words than this say little about a typo
+GENERIC_SHARE = 0.002  # a word on more than 0.2 % of listed names is generic
 WEAK_CANDIDATE = (
     0.3  # names sharing under 30 % of the best name's rare words are dropped
 )
@@ -72,6 +74,7 @@ class MatchIndex:
     ]  # a vocabulary token with one letter deleted -> tokens
     identifiers: dict[str, list[int]]  # identifier key -> entity positions
     max_idf: float
+    generic_idf: float
     normalizer_version: int = NORMALIZER_VERSION
     format: int = INDEX_FORMAT
     entity_pos: dict[str, int] = field(default_factory=dict)
@@ -130,6 +133,7 @@ class MatchIndex:
             deletes=dict(deletes),
             identifiers=dict(identifiers),
             max_idf=math.log(total) + 1.0,
+            generic_idf=math.log(1 / GENERIC_SHARE) + 1.0,
         )
         index.entity_pos = {e.id: i for i, e in enumerate(ents)}
         index.entity_names = [[] for _ in ents]
@@ -142,7 +146,7 @@ class MatchIndex:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # one per writer process
         with tmp.open("wb") as handle:
             pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)  # atomic: readers see the old file or the new one

@@ -19,6 +19,7 @@ class Lexicon(Protocol):
     """Word rarity over all listed names (the index provides it)."""
 
     max_idf: float
+    generic_idf: float  # words commoner than this ("technology", "trading") are generic
 
     def token_idf(self, token: str) -> float: ...
 
@@ -111,6 +112,9 @@ class NameFeatures:
     joined_similarity: float
     unmatched_query: float
     unmatched_name: float
+    unmatched_both: float
+    core_query_coverage: float
+    core_name_coverage: float
     single_token: float
     weak_alias: float
     alignment: Alignment
@@ -138,8 +142,12 @@ def name_features(
     does. distinctive: rarity of the rarest word matched. word_similarity: how close the
     matched words are, on average (1 = all equal; typos lower it). joined_similarity: the
     two names written without spaces, compared letter by letter ("EP-MNV" and "EPMHNV").
-    unmatched_query / unmatched_name: rarity of the rarest word left unmatched on each side
-    (a replaced distinctive word is what separates a near miss from a match).
+    unmatched_query / unmatched_name: rarity of the rarest word left unmatched on each side;
+    unmatched_both: both sides keep a rare word the other lacks (a replaced distinctive
+    word is what separates a near miss from a match). core_query_coverage /
+    core_name_coverage: coverage counting only the distinctive part of each word's rarity
+    (above the level of generic words such as "Technology" or "Shenzhen"), so "Hikvision"
+    covers the core of "Hangzhou Hikvision Digital Technology".
     single_token: a one-word query. weak_alias: the listed name is a weak a.k.a. (too broad
     to screen on alone)."""
     al = align(query, name)
@@ -159,6 +167,22 @@ def name_features(
     joined = float(JW.normalized_similarity("".join(query), "".join(name)))
     unmatched_q = [w for w, s in zip(q_w, al.q_sims, strict=True) if s < 0.5]
     unmatched_n = [w for w, s in zip(n_w, al.n_sims, strict=True) if s < 0.5]
+    un_q = max(unmatched_q) / index.max_idf if unmatched_q else 0.0
+    un_n = max(unmatched_n) / index.max_idf if unmatched_n else 0.0
+    g = index.generic_idf
+    q_core = [max(w - g, 0.0) for w in q_w]
+    n_core = [max(w - g, 0.0) for w in n_w]
+    q_core_total, n_core_total = sum(q_core), sum(n_core)
+    core_q = (
+        sum(w * s for w, s in zip(q_core, al.q_sims, strict=True)) / q_core_total
+        if q_core_total > 0
+        else q_cov
+    )
+    core_n = (
+        sum(w * s for w, s in zip(n_core, al.n_sims, strict=True)) / n_core_total
+        if n_core_total > 0
+        else n_cov
+    )
     return NameFeatures(
         name_exact=exact,
         query_coverage=q_cov,
@@ -166,8 +190,11 @@ def name_features(
         distinctive=distinctive,
         word_similarity=word_similarity,
         joined_similarity=joined,
-        unmatched_query=max(unmatched_q) / index.max_idf if unmatched_q else 0.0,
-        unmatched_name=max(unmatched_n) / index.max_idf if unmatched_n else 0.0,
+        unmatched_query=un_q,
+        unmatched_name=un_n,
+        unmatched_both=min(un_q, un_n),
+        core_query_coverage=core_q,
+        core_name_coverage=core_n,
         single_token=1.0 if len(query) == 1 else 0.0,
         weak_alias=1.0 if kind is NameKind.WEAK else 0.0,
         alignment=al,

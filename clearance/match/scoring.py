@@ -40,6 +40,9 @@ FEATURES = (
     "joined_similarity",
     "unmatched_query",
     "unmatched_name",
+    "unmatched_both",
+    "core_query_coverage",
+    "core_name_coverage",
     "person_unmatched_name",
     "person",
     "identifier_match",
@@ -115,6 +118,9 @@ def score_entity(
             "joined_similarity": nf.joined_similarity,
             "unmatched_query": nf.unmatched_query,
             "unmatched_name": nf.unmatched_name,
+            "unmatched_both": nf.unmatched_both,
+            "core_query_coverage": nf.core_query_coverage,
+            "core_name_coverage": nf.core_name_coverage,
             "person_unmatched_name": nf.unmatched_name * person,
         }
         z = _logit(weights, values)

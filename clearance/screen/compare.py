@@ -33,6 +33,7 @@ class NeutralLexicon:
     """Every word equally rare: the ``Lexicon`` for comparing pairs without a store."""
 
     max_idf: float = 1.0
+    generic_idf: float = 0.0  # no word is generic: a word's whole weight is its core
 
     def token_idf(self, token: str) -> float:
         return 1.0
