@@ -21,7 +21,7 @@ measurement runs in its own process so its peak RSS is its own:
   process, then 2,000 queries (half typo'd listed names, half new random names).
 
 Nothing is written outside bench/.work. Other work on the machine shows up in the figures:
-the table header prints the load average at the start.
+the output prints the load average at the start and at the end.
 """
 
 from __future__ import annotations
@@ -431,6 +431,7 @@ def phase_scale(n: int) -> Json:
             )
         )
     generate_s = time.perf_counter() - start
+    generate_rss = peak_rss_mb()
     start = time.perf_counter()
     index = MatchIndex.build(entities, key="synthetic")
     build_s = time.perf_counter() - start
@@ -455,6 +456,7 @@ def phase_scale(n: int) -> Json:
         entities=len(index.entities),
         names=len(index.names),
         generate_s=generate_s,
+        generate_rss_mb=generate_rss,
         build_s=build_s,
         build_rss_mb=build_rss,
         rss_mb=peak_rss_mb(),
@@ -561,6 +563,7 @@ def print_scale(scale: Json) -> None:
         ("query p99", f"{scale['p99']:.2f} ms", "", ""),
         ("query max", f"{scale['max']:.1f} ms", "", ""),
         ("queries/s", f"{scale['qps']:,.0f}", "", ""),
+        ("peak RSS after generating", f"{scale['generate_rss_mb']:.0f} MB", "", ""),
         ("peak RSS after build", f"{scale['build_rss_mb']:.0f} MB", "", ""),
         (
             "peak RSS (generate + build + query)",

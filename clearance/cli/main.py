@@ -569,7 +569,7 @@ def compare_command(
             counts["errors"] += result.error is not None
             counts["matches"] += result.hit is not None and result.hit.match
     console.print(
-        f"{counts['pairs']:,} pairs compared, {counts['matches']:,} matches, "
+        f"{counts['pairs']:,} pairs compared, {counts['matches']:,} matched, "
         f"{counts['errors']:,} unusable (see 'error' in {output})",
         highlight=False,
     )

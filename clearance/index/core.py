@@ -23,6 +23,7 @@ from clearance.model import Entity, NameKind, Schema, identifier_key
 from clearance.normalize import (
     MIN_WORD_SIMILARITY,
     NORMALIZER_VERSION,
+    canonical_token,
     name_tokens,
     word_similarity,
 )
@@ -97,6 +98,7 @@ class MatchIndex:
                 name_pos = len(names)
                 names.append(IndexedName(pos, name.kind, name.value, tokens))
                 keys = set(tokens)
+                keys.update(canonical_token(t) for t in tokens)
                 keys.update(a + b for a, b in pairwise(tokens))
                 keys.add("".join(tokens))
                 for token in keys:
@@ -216,6 +218,9 @@ def candidates(
     for token in tokens:
         if token in index.postings:
             keys.append((token, 1.0))
+        canonical = canonical_token(token)
+        if canonical != token and canonical in index.postings:
+            keys.append((canonical, 1.0))
         for other in fuzzy_vocab(index, token):
             if other != token:
                 sim = word_similarity(token, other)

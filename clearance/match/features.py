@@ -12,6 +12,7 @@ from typing import Protocol
 from rapidfuzz.distance import OSA as JW  # optimal string alignment on whole names
 
 from clearance.model import Entity, NameKind, PartialDate, Schema
+from clearance.normalize import canonical_token
 from clearance.normalize import word_similarity as token_sim
 
 
@@ -163,7 +164,8 @@ def name_features(
     distinctive = max(matched) / index.max_idf if len(matched) > 0 else 0.0
     sims = [s for _, _, s in al.pairs]
     word_similarity = sum(sims) / len(sims) if len(sims) > 0 else 0.0
-    exact = 1.0 if sorted(query) == sorted(name) else 0.0
+    same = sorted(map(canonical_token, query)) == sorted(map(canonical_token, name))
+    exact = 1.0 if same else 0.0
     joined = float(JW.normalized_similarity("".join(query), "".join(name)))
     unmatched_q = [w for w, s in zip(q_w, al.q_sims, strict=True) if s < 0.5]
     unmatched_n = [w for w, s in zip(n_w, al.n_sims, strict=True) if s < 0.5]

@@ -3,6 +3,7 @@
 from clearance.normalize.countries import country_code
 from clearance.normalize.names import (
     MIN_WORD_SIMILARITY,
+    canonical_token,
     has_han,
     latin_tokens,
     name_key,
@@ -14,6 +15,7 @@ from clearance.normalize.text import NORMALIZER_VERSION, normalize_text
 __all__ = [
     "MIN_WORD_SIMILARITY",
     "NORMALIZER_VERSION",
+    "canonical_token",
     "country_code",
     "has_han",
     "latin_tokens",

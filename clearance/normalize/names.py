@@ -120,16 +120,21 @@ def name_tokens(text: str, organisation: bool = False) -> tuple[str, ...]:
     """
     tables = _tables()
     raw = latin_tokens(text)
-    tokens = [tables.variants.get(t, t) for t in raw]
-    tokens = [
-        t for t in tokens if t not in tables.particles and t not in tables.stopwords
-    ]
+    tokens = [t for t in raw if t not in tables.particles and t not in tables.stopwords]
     if organisation:
         tokens = _drop_phrases(tokens, tables.legal_phrases)
         tokens = [t for t in tokens if t not in tables.legal_forms]
     if len(tokens) == 0:
-        tokens = [tables.variants.get(t, t) for t in raw]
+        tokens = raw
     return tuple(tokens)
+
+
+def canonical_token(token: str) -> str:
+    """The one spelling a given-name variant folds to (Mohammed, Mohamed -> muhammad).
+
+    Applied when words are compared, not to the stored words, so a misspelt variant
+    ("Mohamde") is still one edit from what the list wrote ("Mohamed")."""
+    return _tables().variants.get(token, token)
 
 
 def name_key(text: str, organisation: bool = False) -> str:
@@ -140,7 +145,8 @@ def name_key(text: str, organisation: bool = False) -> str:
 def word_similarity(a: str, b: str) -> float:
     """Similarity of two canonical words in 0..1; 0 when they are different words.
 
-    Equal words score 1. A single letter against a word it starts with scores 0.6 (an
+    Equal words, and spelling variants of one given name (``data/names.yml``), score 1.
+    A single letter against a word it starts with scores 0.6 (an
     initial). Longer words score 1 - edits / length (optimal string alignment: a
     transposition is one edit), allowing 1 edit up to 5 letters, 2 up to 9, 3 beyond;
     words of 3 letters or fewer must be equal.
@@ -149,6 +155,9 @@ def word_similarity(a: str, b: str) -> float:
         return 1.0
     if len(a) == 1 or len(b) == 1:
         return 0.6 if a[0] == b[0] else 0.0
+    variants = _tables().variants
+    if variants.get(a, a) == variants.get(b, b):
+        return 1.0
     if min(len(a), len(b)) <= SHORT:
         return 0.0
     longest = max(len(a), len(b))
