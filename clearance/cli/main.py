@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -404,6 +405,15 @@ def update_command(
             )
         else:
             render.outcomes(console, outcomes, skipped)
+        if any(o.status == "added" for o in outcomes) and not store.current().is_empty:
+            # the lists changed: rebuild the screening index now, not at the first check
+            started = time.perf_counter()
+            with console.status("rebuilding the screening index…"):
+                load_index(store.current(), c.settings.home / "index")
+            if not json_:
+                console.print(
+                    f"Screening index rebuilt in {time.perf_counter() - started:.1f} s."
+                )
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(EXIT_IMPORT)
         if any(o.status == "unavailable" for o in outcomes):

@@ -9,11 +9,13 @@ version it was built from; a stale file is rebuilt, never used.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import pickle
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -41,6 +43,19 @@ MAX_CANDIDATES = 25  # listed names scored in full per query
 COMMON_POSTINGS = (
     3000  # words on more names than this only count when nothing rarer matched
 )
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Building or loading creates ~300k small objects that all live on: the cyclic
+    garbage collector only slows that down (measured: index load 6.3 s -> 2.3 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +98,11 @@ class MatchIndex:
 
     @classmethod
     def build(cls, entities: Iterable[Entity], key: str) -> MatchIndex:
-        ents = list(entities)
+        with _no_gc():
+            return cls._build(list(entities), key)
+
+    @classmethod
+    def _build(cls, ents: list[Entity], key: str) -> MatchIndex:
         names: list[IndexedName] = []
         postings: dict[str, list[int]] = defaultdict(list)
         identifiers: dict[str, list[int]] = defaultdict(list)
@@ -157,8 +176,8 @@ class MatchIndex:
     def load(cls, path: Path, key: str) -> MatchIndex:
         """Load a saved index; raises ``StaleIndex`` if it was built for other versions or
         by another normaliser."""
-        with path.open("rb") as handle:
-            index = pickle.load(handle)
+        with path.open("rb") as handle, _no_gc():
+            index = pickle.load(handle)  # our own file, in our data directory
         if not isinstance(index, cls):
             raise StaleIndex(-1, NORMALIZER_VERSION)
         if (

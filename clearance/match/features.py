@@ -142,7 +142,8 @@ def name_features(
     its rarity among all listed names (IDF), so "Hikvision" counts and "Technology" barely
     does. distinctive: rarity of the rarest word matched. word_similarity: how close the
     matched words are, on average (1 = all equal; typos lower it). joined_similarity: the
-    two names written without spaces, compared letter by letter ("EP-MNV" and "EPMHNV").
+    distinctive words of both names written without spaces, compared letter by letter
+    ("EP-MNV" and "EPMHNV"; "Megvii" and "MEGVII TECHNOLOGY LIMITED").
     unmatched_query / unmatched_name: rarity of the rarest word left unmatched on each side;
     unmatched_both: both sides keep a rare word the other lacks (a replaced distinctive
     word is what separates a near miss from a match). core_query_coverage /
@@ -166,12 +167,18 @@ def name_features(
     word_similarity = sum(sims) / len(sims) if len(sims) > 0 else 0.0
     same = sorted(map(canonical_token, query)) == sorted(map(canonical_token, name))
     exact = 1.0 if same else 0.0
-    joined = float(JW.normalized_similarity("".join(query), "".join(name)))
+    g = index.generic_idf
+    q_core_text = "".join(t for t, w in zip(query, q_w, strict=True) if w >= g)
+    n_core_text = "".join(t for t, w in zip(name, n_w, strict=True) if w >= g)
+    joined = float(
+        JW.normalized_similarity(
+            q_core_text or "".join(query), n_core_text or "".join(name)
+        )
+    )
     unmatched_q = [w for w, s in zip(q_w, al.q_sims, strict=True) if s < 0.5]
     unmatched_n = [w for w, s in zip(n_w, al.n_sims, strict=True) if s < 0.5]
     un_q = max(unmatched_q) / index.max_idf if unmatched_q else 0.0
     un_n = max(unmatched_n) / index.max_idf if unmatched_n else 0.0
-    g = index.generic_idf
     q_core = [max(w - g, 0.0) for w in q_w]
     n_core = [max(w - g, 0.0) for w in n_w]
     q_core_total, n_core_total = sum(q_core), sum(n_core)
