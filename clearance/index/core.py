@@ -30,7 +30,7 @@ from clearance.normalize import (
     word_similarity,
 )
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 5
 MIN_FUZZY_LEN = 4  # shorter tokens must match exactly: one edit in "li" is another name
 TRIGRAM_MIN_LEN = 6  # shorter words: one-letter deletions find every allowed typo
 COMMON_TRIGRAM = 400  # trigrams in more words than this say little about a typo

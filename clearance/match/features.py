@@ -215,29 +215,37 @@ def birth_date_features(
 ) -> tuple[float, float, str]:
     """birth_date_match / birth_date_conflict: compared at the precision both sides know
     (a listed year "1966" neither matches nor conflicts with 1966-07-04 beyond the year);
-    ranges and "circa" dates allow one year either way."""
+    ranges and "circa" dates allow one year either way. A conflict grows with the gap: a
+    different day or month of the same year is a mild conflict (0.3), a year apart more,
+    ten years or more a full one (1.0)."""
     if query is None or len(entity.birth_dates) == 0:
         return 0.0, 0.0, ""
     best = 0.0
+    least_conflict = 1.0
     for listed in entity.birth_dates:
         slack = 1 if listed.circa or listed.until_year is not None else 0
         last = listed.until_year or listed.year
-        if not (listed.year - slack <= query.year <= last + slack):
+        low, high = listed.year - slack, last + slack
+        if not (low <= query.year <= high):
+            gap = min(abs(query.year - low), abs(query.year - high))
+            least_conflict = min(least_conflict, min(1.0, 0.3 + gap / 10))
             continue
         score = 0.5
         if listed.month is not None and query.month is not None:
             if listed.month != query.month:
+                least_conflict = min(least_conflict, 0.3)
                 continue
             score = 0.8
             if listed.day is not None and query.day is not None:
                 if listed.day != query.day:
+                    least_conflict = min(least_conflict, 0.3)
                     continue
                 score = 1.0
         best = max(best, score)
     listed_text = ", ".join(str(d) for d in entity.birth_dates)
     if best > 0:
         return best, 0.0, f"{query} fits listed {listed_text}"
-    return 0.0, 1.0, f"{query} conflicts with listed {listed_text}"
+    return 0.0, least_conflict, f"{query} conflicts with listed {listed_text}"
 
 
 def country_features(query: str | None, entity: Entity) -> tuple[float, float, str]:
