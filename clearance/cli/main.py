@@ -487,10 +487,19 @@ def check_command(
             limit=limit,
             sources=None if not source else frozenset(source),
         )
+        related = {
+            h.entity.id: screener.view.related(h.entity) for h in hits if h.match
+        }
         if json_:
-            _print_json(result_json(_one_result(hits)))
+            data = result_json(_one_result(hits))
+            for hit_json in data["hits"]:
+                hit_json["related"] = [
+                    {"id": e.id, "caption": e.caption, "reason": why}
+                    for e, why in related.get(hit_json["id"], [])
+                ]
+            _print_json(data)
             return
-        render.hits(_console(), query, hits)
+        render.hits(_console(), query, hits, related)
         if not any(h.match for h in hits):
             raise typer.Exit(0)
 

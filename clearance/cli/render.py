@@ -474,8 +474,14 @@ def batch_progress(console: Console, total: int) -> Iterator[Callable[[], None]]
         yield advance
 
 
-def hits(console: Console, query: Query, results: Sequence[Hit]) -> None:
-    """Hits of one screening: score, decision, matched name, evidence, listings."""
+def hits(
+    console: Console,
+    query: Query,
+    results: Sequence[Hit],
+    related: dict[str, list[tuple[Entity, str]]] | None = None,
+) -> None:
+    """Hits of one screening: score, decision, matched name, evidence, listings, and the
+    same party's entries on other lists (for alerted hits)."""
     if len(results) == 0:
         shown = query.name if len(query.name) <= 80 else f"{query.name[:79]}…"
         console.print(
@@ -507,6 +513,18 @@ def hits(console: Console, query: Query, results: Sequence[Hit]) -> None:
                 ),
             )
             lines.add_row("", describe_effect(listing.legal_effect))
+        shown_ids = {h.entity.id for h in results}
+        for other, why in (related or {}).get(entity.id, []):
+            if other.id in shown_ids:
+                continue
+            effects = "; ".join(
+                f"{x.source} {x.legal_effect.value}"
+                + (f" since {x.listed_on}" if x.listed_on else "")
+                for x in other.listings
+            )
+            lines.add_row(
+                "Also listed", escape(f"{other.id} {other.caption}: {effects} ({why})")
+            )
         console.print(Panel(lines, title=escape(entity.caption), title_align="left"))
 
 
