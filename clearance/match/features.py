@@ -59,6 +59,8 @@ def align(query: Sequence[str], name: Sequence[str]) -> Alignment:
                 continue
             lb = len(b)
             if la > 1 and lb > 1 and (la - lb > 3 or lb - la > 3 or la <= 3 or lb <= 3):
+                if canonical_token(a) == canonical_token(b):
+                    scored.append((1.0, i, j))  # spelling variants: "Aly" and "Ali"
                 continue  # cannot be a typo of each other (see word_similarity)
             s = sim(a, b)
             if s > 0:
@@ -114,6 +116,7 @@ class NameFeatures:
     unmatched_query: float
     unmatched_name: float
     unmatched_both: float
+    subset: float
     core_query_coverage: float
     core_name_coverage: float
     single_token: float
@@ -146,7 +149,8 @@ def name_features(
     ("EP-MNV" and "EPMHNV"; "Megvii" and "MEGVII TECHNOLOGY LIMITED").
     unmatched_query / unmatched_name: rarity of the rarest word left unmatched on each side;
     unmatched_both: both sides keep a rare word the other lacks (a replaced distinctive
-    word is what separates a near miss from a match). core_query_coverage /
+    word is what separates a near miss from a match). subset: every word of one side
+    is found in the other (a middle name dropped or added, a short name of a firm). core_query_coverage /
     core_name_coverage: coverage counting only the distinctive part of each word's rarity
     (above the level of generic words such as "Technology" or "Shenzhen"), so "Hikvision"
     covers the core of "Hangzhou Hikvision Digital Technology".
@@ -202,6 +206,9 @@ def name_features(
         unmatched_query=un_q,
         unmatched_name=un_n,
         unmatched_both=min(un_q, un_n),
+        subset=1.0
+        if min(al.q_sims, default=0.0) >= 0.8 or min(al.n_sims, default=0.0) >= 0.8
+        else 0.0,
         core_query_coverage=core_q,
         core_name_coverage=core_n,
         single_token=1.0 if len(query) == 1 else 0.0,

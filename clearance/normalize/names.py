@@ -86,6 +86,8 @@ def latin_tokens(text: str) -> list[str]:
     """Raw latinised tokens: NFKC, Chinese to pinyin syllables, other scripts to Latin,
     casefolded, split on anything that is not a letter or digit."""
     text = unicodedata.normalize("NFKC", text)
+    # symbols and emoji carry no name: anyascii would spell "🚀" as the word "rocket"
+    text = "".join(" " if unicodedata.category(ch)[0] == "S" else ch for ch in text)
     if has_han(text):
         text = _HAN.sub(_pinyin, text)
     text = anyascii(text).casefold()
