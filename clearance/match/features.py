@@ -150,10 +150,11 @@ def name_features(
     unmatched_query / unmatched_name: rarity of the rarest word left unmatched on each side;
     unmatched_both: both sides keep a rare word the other lacks (a replaced distinctive
     word is what separates a near miss from a match). subset: every word of one side
-    is found in the other (a middle name dropped or added, a short name of a firm). core_query_coverage /
-    core_name_coverage: coverage counting only the distinctive part of each word's rarity
-    (above the level of generic words such as "Technology" or "Shenzhen"), so "Hikvision"
-    covers the core of "Hangzhou Hikvision Digital Technology".
+    is found in the other (a middle name dropped or added, a short name of a firm).
+    core_query_coverage / core_name_coverage: coverage counting only the distinctive
+    part of each word's rarity (above the level of generic words such as "Technology"
+    or "Shenzhen"), so "Hikvision" covers the core of "Hangzhou Hikvision Digital
+    Technology".
     single_token: a one-word query. weak_alias: the listed name is a weak a.k.a. (too broad
     to screen on alone)."""
     al = align(query, name)
