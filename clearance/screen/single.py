@@ -16,6 +16,7 @@ from clearance.normalize import name_tokens
 from clearance.store import View
 
 _CHUNK = 2000
+KEEP_INDEXES = 3  # saved indexes kept per home, newest first
 
 
 def view_key(view: View) -> str:
@@ -42,7 +43,9 @@ def load_index(view: View, folder: Path) -> MatchIndex:
             pass  # rebuilt below
     index = MatchIndex.build(_entities(view), key)
     index.save(path)
-    for old in folder.glob("index-*.pickle"):
+    # keep the few most recent (current and --as-of views alternate); drop the rest
+    saved = sorted(folder.glob("index-*.pickle"), key=lambda p: p.stat().st_mtime)
+    for old in saved[:-KEEP_INDEXES]:
         if old != path:
             old.unlink(missing_ok=True)
     return index
