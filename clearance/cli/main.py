@@ -30,10 +30,11 @@ from clearance.errors import (
     SourceUnavailable,
 )
 from clearance.ingest import update_from_directory, update_from_official
-from clearance.match import Lexicon, Query
+from clearance.match import Hit, Lexicon, Query
 from clearance.model import Schema, parse_partial_date
 from clearance.screen import (
     NeutralLexicon,
+    RowResult,
     Screener,
     compare_pairs,
     load_index,
@@ -504,9 +505,7 @@ def check_command(
             raise typer.Exit(0)
 
 
-def _one_result(hits: list[Any]) -> Any:
-    from clearance.screen import RowResult
-
+def _one_result(hits: list[Hit]) -> RowResult:
     return RowResult(1, "1", tuple(hits))
 
 

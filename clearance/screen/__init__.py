@@ -19,7 +19,14 @@ from clearance.screen.compare import (
     pair_json,
     query_from_ftm,
 )
-from clearance.screen.single import Screener, feature_rows, load_index, screen, view_key
+from clearance.screen.single import (
+    Screener,
+    feature_rows,
+    load_index,
+    query_tokens,
+    screen,
+    view_key,
+)
 
 __all__ = [
     "BadRow",
@@ -35,6 +42,7 @@ __all__ = [
     "load_index",
     "pair_json",
     "query_from_ftm",
+    "query_tokens",
     "read_csv_rows",
     "result_json",
     "row_query",

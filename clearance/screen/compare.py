@@ -18,8 +18,9 @@ from clearance.errors import ClearanceError, InvalidQuery, SourceFormatError
 from clearance.index import MatchIndex
 from clearance.match import Hit, Lexicon, Query, Weights, default_weights, score_entity
 from clearance.model import Entity, Schema, identifier_key, parse_partial_date
-from clearance.normalize import country_code, name_tokens
+from clearance.normalize import country_code
 from clearance.screen.batch import evidence_json
+from clearance.screen.single import query_tokens
 from clearance.sources import entity_from_ftm, ftm_identifiers, ftm_schema
 
 _NAME_PARTS = ("firstName", "middleName", "lastName")
@@ -127,14 +128,7 @@ def compare(
     for raw in (query.identifier, query.name):
         if raw and identifier_key(raw) in own.identifiers:
             id_matched = identifier_key(raw)
-    if not query.name or identifier_key(query.name) in own.identifiers:
-        q_tokens: dict[bool, tuple[str, ...]] = {True: (), False: ()}
-    else:
-        organisation = query.schema is not Schema.PERSON
-        q_tokens = {
-            True: name_tokens(query.name, organisation),
-            False: name_tokens(query.name, False),
-        }
+    q_tokens = query_tokens(own, query)
     names = [own.names[i] for i in own.entity_names[0]]
     p, _, evidence, matched = score_entity(
         lexicon, query, entity, names, q_tokens, id_matched, w

@@ -75,12 +75,12 @@ class Screener:
         )
 
 
-def _query_tokens(index: MatchIndex, query: Query) -> dict[bool, tuple[str, ...]]:
+def query_tokens(index: MatchIndex, query: Query) -> dict[bool, tuple[str, ...]]:
     """Query words as an organisation name (legal forms dropped) and as a person's name;
     none when the "name" is really a listed identifier (``clearance check CNE100000PM8``)."""
     if not query.name or identifier_key(query.name) in index.identifiers:
         return {True: (), False: ()}
-    organisation = query.schema is None or query.schema is not Schema.PERSON
+    organisation = query.schema is not Schema.PERSON
     return {
         True: name_tokens(query.name, organisation),
         False: name_tokens(query.name, False),
@@ -99,7 +99,7 @@ def screen(
     """Hits for one query, best first."""
     w = weights or default_weights()
     cut = w.threshold if threshold is None else threshold
-    q_tokens = _query_tokens(index, query)
+    q_tokens = query_tokens(index, query)
     by_entity: dict[int, list[int]] = defaultdict(list)
     seen_tokens: set[tuple[str, ...]] = set()
     for tokens in q_tokens.values():
@@ -150,7 +150,7 @@ def feature_rows(
     for hit in screen(index, query, limit=MAX_CANDIDATES, weights=w, threshold=2.0):
         pos = index.entity_pos[hit.entity.id]
         names = index.entity_names[pos]
-        q_tokens = _query_tokens(index, query)
+        q_tokens = query_tokens(index, query)
         id_key = None
         for raw in (query.identifier, query.name):
             if raw and pos in index.identifiers.get(identifier_key(raw), ()):
