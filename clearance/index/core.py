@@ -10,6 +10,7 @@ version it was built from; a stale file is rebuilt, never used.
 from __future__ import annotations
 
 import gc
+import heapq
 import math
 import os
 import pickle
@@ -264,7 +265,7 @@ def candidates(
         weight = index.token_idf(key) * sim
         for pos in postings:
             scores[pos] += weight
-    ranked = sorted(scores, key=lambda p: -scores[p])[:limit]
+    ranked = heapq.nlargest(limit, scores, key=scores.__getitem__)
     if len(ranked) == 0:
         return ranked
     floor = scores[ranked[0]] * WEAK_CANDIDATE

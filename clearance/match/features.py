@@ -58,7 +58,12 @@ def align(query: Sequence[str], name: Sequence[str]) -> Alignment:
                 scored.append((1.0, i, j))
                 continue
             lb = len(b)
-            if la > 1 and lb > 1 and (la - lb > 3 or lb - la > 3 or la <= 3 or lb <= 3):
+            if (
+                la > 1
+                and lb > 1
+                and (la - lb > 3 or lb - la > 3 or la <= 3 or lb <= 3)
+                and not ((la == 3 and lb == 4) or (la == 4 and lb == 3))
+            ):
                 if canonical_token(a) == canonical_token(b):
                     scored.append((1.0, i, j))  # spelling variants: "Aly" and "Ali"
                 continue  # cannot be a typo of each other (see word_similarity)
