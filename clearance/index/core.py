@@ -204,10 +204,15 @@ def fuzzy_vocab(index: MatchIndex, token: str, limit: int = 8) -> list[str]:
         return []
     near: set[str] = set()
     if len(token) <= MAX_DELETE_LEN + 1:
+        postings = index.postings
         for variant in {token} | one_deletes(token):
             near.update(index.deletes.get(variant, ()))
+            # the token is a listed word with one letter added ("Wanyus" for "Wanus")
+            if len(variant) >= MIN_FUZZY_LEN and variant in postings:
+                near.add(variant)
     near.discard(token)
-    if len(near) > 0 or len(token) < TRIGRAM_MIN_LEN:
+    close = any(word_similarity(token, t) >= MIN_WORD_SIMILARITY for t in near)
+    if close or len(token) < TRIGRAM_MIN_LEN:
         return sorted(near)
     # two or more edits in a longer word: words sharing enough of its rarer trigrams
     counts: dict[str, int] = defaultdict(int)
@@ -222,7 +227,7 @@ def fuzzy_vocab(index: MatchIndex, token: str, limit: int = 8) -> list[str]:
         (t for t, n in counts.items() if n >= need and abs(len(t) - len(token)) <= 3),
         key=lambda t: -counts[t],
     )
-    return ranked[:limit]
+    return sorted(near) + [t for t in ranked[:limit] if t not in near]
 
 
 def entities_of(index: MatchIndex, positions: Sequence[int]) -> list[Entity]:
