@@ -126,6 +126,7 @@ class NameFeatures:
     core_name_coverage: float
     single_token: float
     weak_alias: float
+    code_like: float
     alignment: Alignment
 
     @property
@@ -161,7 +162,9 @@ def name_features(
     or "Shenzhen"), so "Hikvision" covers the core of "Hangzhou Hikvision Digital
     Technology".
     single_token: a one-word query. weak_alias: the listed name is a weak a.k.a. (too broad
-    to screen on alone)."""
+    to screen on alone). code_like: the listed name is a code rather than words (an
+    aircraft registration "EP-IBS", a vessel's call sign): each word has a digit or at
+    most three letters, so only the letters as a whole can be compared."""
     al = align(query, name)
     q_w = [index.token_idf(t) for t in query]
     n_w = [index.token_idf(t) for t in name]
@@ -219,8 +222,13 @@ def name_features(
         core_name_coverage=core_n,
         single_token=1.0 if len(query) == 1 else 0.0,
         weak_alias=1.0 if kind is NameKind.WEAK else 0.0,
+        code_like=1.0 if all(len(t) <= 3 or _has_digit(t) for t in name) else 0.0,
         alignment=al,
     )
+
+
+def _has_digit(token: str) -> bool:
+    return any(ch.isdigit() for ch in token)
 
 
 def birth_date_features(

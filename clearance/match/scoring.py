@@ -47,6 +47,7 @@ FEATURES = (
     "person_unmatched_name",
     "person_unmatched_query",
     "person_name_coverage",
+    "code_similarity",
     "person",
     "identifier_match",
     "birth_date_match",
@@ -130,6 +131,9 @@ def score_entity(
             "person_unmatched_name": nf.unmatched_name * person,
             "person_unmatched_query": nf.unmatched_query * person,
             "person_name_coverage": nf.name_coverage * person,
+            # a registration or call sign misspelt is still that code: its letters as
+            # a whole are the evidence ("ELP--IBS" for "EP-IBS")
+            "code_similarity": nf.joined_similarity * nf.code_like * (1.0 - person),
         }
         z = _logit(weights, values)
         if best is None or z > best[0]:

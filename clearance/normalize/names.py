@@ -29,6 +29,11 @@ SHORT = 3  # words this short must be equal (or be the other's initial)
 LEGAL_TYPO_MIN = 5  # shorter legal forms ("corp", "gmbh") look like ordinary words
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _SPLIT = re.compile(r"[^0-9a-z]+")
+# an apostrophe inside a word marks a letter (Arabic 'ayn or hamza in "Ma'ruf", "Kata'ib";
+# Korean "Cho'ng"; "O'Brien"), not a word break
+_APOSTROPHE = re.compile(
+    r"(?<=[0-9a-z])['`\u00b4\u2018\u2019\u02bc\u02bb]+(?=[0-9a-z])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +97,7 @@ def latin_tokens(text: str) -> list[str]:
     text = "".join(" " if unicodedata.category(ch)[0] == "S" else ch for ch in text)
     if has_han(text):
         text = _HAN.sub(_pinyin, text)
-    text = anyascii(text).casefold()
+    text = _APOSTROPHE.sub("", anyascii(text).casefold())
     return [t for t in _SPLIT.split(text) if len(t) > 0]
 
 
