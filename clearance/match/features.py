@@ -32,14 +32,17 @@ class Alignment:
     pairs: list[tuple[str, str, float]]  # (query word(s), listed word(s), similarity)
 
 
-def _spans(tokens: Sequence[str], free: set[int]) -> list[tuple[tuple[int, ...], str]]:
+def _spans(tokens: Sequence[str], free: list[int]) -> list[tuple[tuple[int, ...], str]]:
     """Runs of 2-3 consecutive unmatched words, joined ("shu guang" -> "shuguang")."""
     out: list[tuple[tuple[int, ...], str]] = []
+    if len(free) < 2:
+        return out
+    is_free = set(free)
     for size in (2, 3):
-        for start in range(len(tokens) - size + 1):
-            idx = tuple(range(start, start + size))
-            if all(i in free for i in idx):
-                out.append((idx, "".join(tokens[i] for i in idx)))
+        for start in free:
+            stop = start + size
+            if stop <= len(tokens) and all(i in is_free for i in range(start, stop)):
+                out.append((tuple(range(start, stop)), "".join(tokens[start:stop])))
     return out
 
 
@@ -50,34 +53,21 @@ def align(query: Sequence[str], name: Sequence[str]) -> Alignment:
     n_sims = [0.0] * len(name)
     pairs: list[tuple[str, str, float]] = []
     scored: list[tuple[float, int, int]] = []
-    sim = token_sim
+    sim = token_sim  # memoised: the same word pairs recur across a query's candidates
     for i, a in enumerate(query):
-        la = len(a)
         for j, b in enumerate(name):
-            if a == b:
-                scored.append((1.0, i, j))
-                continue
-            lb = len(b)
-            if (
-                la > 1
-                and lb > 1
-                and (la - lb > 3 or lb - la > 3 or la <= 3 or lb <= 3)
-                and not ((la == 3 and lb == 4) or (la == 4 and lb == 3))
-            ):
-                if canonical_token(a) == canonical_token(b):
-                    scored.append((1.0, i, j))  # spelling variants: "Aly" and "Ali"
-                continue  # cannot be a typo of each other (see word_similarity)
-            s = sim(a, b)
-            if s > 0:
+            s = 1.0 if a == b else sim(a, b)
+            if s > 0.0:
                 scored.append((s, i, j))
-    scored.sort(reverse=True)
+    if len(scored) > 1:
+        scored.sort(reverse=True)
     for s, i, j in scored:
-        if q_sims[i] > 0 or n_sims[j] > 0:
+        if q_sims[i] > 0.0 or n_sims[j] > 0.0:
             continue
         q_sims[i] = n_sims[j] = s
         pairs.append((query[i], name[j], s))
-    free_q = {i for i, s in enumerate(q_sims) if s < 1.0}
-    free_n = {j for j, s in enumerate(n_sims) if s < 1.0}
+    free_q = [i for i, s in enumerate(q_sims) if s < 1.0]
+    free_n = [j for j, s in enumerate(n_sims) if s < 1.0]
     if len(free_q) == 0 or len(free_n) == 0:
         return Alignment(q_sims, n_sims, pairs)
     q_spans = _spans(query, free_q)
