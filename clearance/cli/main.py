@@ -415,6 +415,7 @@ def update_command(
                 console.print(
                     f"Screening index rebuilt in {time.perf_counter() - started:.1f} s."
                 )
+            after_update(c, store, console, json_)  # re-screen the watch sets
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(EXIT_IMPORT)
         if any(o.status == "unavailable" for o in outcomes):
@@ -488,6 +489,7 @@ def check_command(
             limit=limit,
             sources=None if not source else frozenset(source),
         )
+        audit_check(store, screener.view, query, hits, threshold, limit, source)
         related = {
             h.entity.id: screener.view.related(h.entity) for h in hits if h.match
         }
@@ -594,6 +596,11 @@ def compare_command(
     if counts["errors"] > 0:
         raise typer.Exit(EXIT_INPUT)
 
+
+# monitoring, alerts and audit commands live in their own module, which imports this one
+from clearance.cli.monitor import after_update, audit_check, register  # noqa: E402
+
+register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
