@@ -74,6 +74,7 @@ class _Change:
     entity_id: str
     source: str
     version_id: int
+    changes: tuple[FieldChange, ...] = ()  # what changed in the listed record
 
 
 _DELISTED = "delisted"
@@ -133,7 +134,9 @@ class _Run:
             for entity_id, _ in (*diff.added, *diff.removed):
                 out[entity_id] = _Change(entity_id, source, after.id)
             for change in diff.changed:
-                out[change.entity_id] = _Change(change.entity_id, source, after.id)
+                out[change.entity_id] = _Change(
+                    change.entity_id, source, after.id, change.changes
+                )
         return out
 
     def reverse_candidates(self, entity: Entity, skip: set[int]) -> set[int]:
@@ -209,12 +212,17 @@ class _Run:
 
     # -- reconciling -------------------------------------------------------------------
 
-    def source_version(self, entity_id: str) -> tuple[str | None, int | None]:
-        code = entity_id.split(":", 1)[0]
-        if code in self.view.versions:
-            return code, self.view.versions[code].id
-        for source, version in sorted(self.view.versions.items()):
-            return source, version.id
+    def source_version(
+        self, entity_id: str, observed: Hit | str | None
+    ) -> tuple[str | None, int | None]:
+        """The list version an entity's hit stands on: its own list's file if loaded,
+        else the first source file that carries it."""
+        sources: tuple[str, ...] = (entity_id.split(":", 1)[0],)
+        if isinstance(observed, Hit):
+            sources += observed.entity.sources
+        for source in sources:
+            if source in self.view.versions:
+                return source, self.view.versions[source].id
         return None, None
 
     def reconcile(
@@ -228,7 +236,7 @@ class _Run:
         source, version_id = (
             (change.source, change.version_id)
             if change is not None
-            else self.source_version(entity_id)
+            else self.source_version(entity_id, observed)
         )
         cause = "list_update" if change is not None else "watch_change"
         if observed == _DELISTED or observed is None:
@@ -308,6 +316,9 @@ class _Run:
             )
         elif state is not None and not state.listed:
             detail["relisted"] = True
+        elif change is not None and _new_alias(change.changes, observed):
+            kind = AlertKind.NEW_ALIAS_MATCH  # a name added to a listed record matches
+            changes = change.changes
         detail["changes"] = [
             {"field": c.field, "added": list(c.added), "removed": list(c.removed)}
             for c in changes
@@ -361,16 +372,24 @@ def _identifier_match(index: MatchIndex, query: Query, pos: int) -> str | None:
     return None
 
 
+def _new_alias(changes: tuple[FieldChange, ...], hit: Hit) -> bool:
+    if hit.matched_name is None:
+        return False
+    return any(
+        c.field == "names"
+        and any(v.startswith(f"{hit.matched_name} (") for v in c.added)
+        for c in changes
+    )
+
+
 def _classify(
     changes: tuple[FieldChange, ...],
     hit: Hit,
     before: Mapping[str, object],
     after: Mapping[str, object],
 ) -> AlertKind:
-    for change in changes:
-        if change.field == "names" and hit.matched_name is not None:
-            if any(v.startswith(f"{hit.matched_name} (") for v in change.added):
-                return AlertKind.NEW_ALIAS_MATCH
+    if _new_alias(changes, hit):
+        return AlertKind.NEW_ALIAS_MATCH
     if _effects(before) != _effects(after):
         return AlertKind.LEGAL_EFFECT_CHANGED
     return AlertKind.RECORD_CHANGED

@@ -130,6 +130,21 @@ def append_record(
     return AuditRecord(record_id, at, event, actor, json.loads(text), prev, value)
 
 
+def adopt_legacy(db: sqlite3.Connection) -> None:
+    """Chain the rows of the older, unchained ``audit`` table (imports, refusals, failures)
+    once, when the chained trail is still empty, so a store's history starts complete."""
+    if execute(db, "SELECT id FROM audit_log LIMIT 1").fetchone() is not None:
+        return
+    rows = execute(
+        db, "SELECT at, event, source, version_id, detail FROM audit ORDER BY id"
+    ).fetchall()
+    with transaction(db):
+        for at, event, source, version_id, detail in rows:
+            payload = {"source": source, "version_id": version_id, **json.loads(detail)}
+            payload["recorded_at"] = at
+            append_record(db, str(event), "unknown", payload)
+
+
 def _record(row: tuple[object, ...]) -> AuditRecord:
     record_id, at, event, actor, payload, prev, value = row
     return AuditRecord(

@@ -28,7 +28,7 @@ from clearance.model import (
     merge_entities,
 )
 from clearance.normalize import normalize_text
-from clearance.store.audit import append_record, local_user
+from clearance.store.audit import adopt_legacy, append_record, local_user
 
 SCHEMA_VERSION = 1
 MAX_LOSS = (
@@ -155,6 +155,7 @@ class Store:
         for name in _SCHEMAS:
             sql = resources.files("clearance.store").joinpath(name).read_text("utf-8")
             self._db.executescript(sql)
+        adopt_legacy(self._db)
         row = self._db.execute(
             "SELECT value FROM meta WHERE key='schema_version'"
         ).fetchone()
