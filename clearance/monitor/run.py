@@ -304,8 +304,9 @@ class _Run:
                 return
         kind = AlertKind.NEW_MATCH
         if decision is not None and decision.decision is Decision.FALSE_POSITIVE:
-            basis = self.watch.alert_record(decision.alert_id)
-            changes = compare_records(dict(basis), record, self.ignore)
+            if state is None or not state.listed:  # back after a gap: since the decision
+                basis = self.watch.alert_record(decision.alert_id)
+                changes = compare_records(dict(basis), record, self.ignore)
             if not {c.field for c in changes} & MATERIAL:
                 self.work["suppressed"] += 1
                 return
