@@ -384,14 +384,7 @@ def after_update(c: Context, store: Store, console: Console, json_: bool) -> Non
 
 def _alerts_table(console: Console, alerts: list[Alert]) -> None:
     table = Table(
-        "Alert",
-        "Kind",
-        "Watch set / ref",
-        "Party",
-        "Listed entity",
-        "Score",
-        "Version",
-        "State",
+        "Alert", "Kind", "Party", "Listed entity", "Score", "Version", "State"
     )
     for alert in alerts:
         data = alert_json(alert)
@@ -403,9 +396,8 @@ def _alerts_table(console: Console, alerts: list[Alert]) -> None:
             state += f" ({decision.decision.value} by {decision.decided_by})"
         table.add_row(
             str(alert.id),
-            alert.kind.value,
-            escape(f"{alert.set_name} / {alert.party.ref}"),
-            escape(alert.party.fields.name),
+            alert.kind.value.replace("_", " "),
+            escape(f"{alert.set_name}/{alert.party.ref}: {alert.party.fields.name}"),
             escape(f"{entity['caption']} ({alert.entity_id})"),
             f"{alert.score:.2f}",
             f"{alert.source} #{alert.version_id}",

@@ -22,7 +22,7 @@ from clearance.monitor import (
     run_monitor,
 )
 from clearance.screen import Screener
-from clearance.store import AlertKind, AuditLog, Store
+from clearance.store import Alert, AlertKind, AuditLog, Store
 from tests.factories import make_entity, make_meta
 
 BASE = [
@@ -55,6 +55,12 @@ def run(store: Store, tmp_path: Path) -> list[tuple[str, str, str, int | None]]:
     return sorted(
         (a.kind.value, a.party.ref, a.entity_id, a.version_id) for a in report.alerts
     )
+
+
+def _changes(alert: Alert) -> list[dict[str, object]]:
+    changes = alert.detail["changes"]
+    assert isinstance(changes, list)
+    return changes
 
 
 def watch(store: Store, *parties: tuple[str, str]) -> None:
@@ -114,7 +120,7 @@ def test_false_positive_is_suppressed_until_the_record_changes(
 ) -> None:
     put(store, BASE, date(2022, 1, 1))
     watch(store, ("C1", "Blue Ocean Petroleum"))
-    ((kind, _, entity_id, _),) = run(store, tmp_path)
+    ((_, _, entity_id, _),) = run(store, tmp_path)
     alert = list_alerts(store)[0]
     dispose_alert(store, alert.id, "false_positive", "a Norwegian firm", "analyst")
     assert list_alerts(store, open_only=True) == []
@@ -144,7 +150,7 @@ def test_false_positive_is_suppressed_until_the_record_changes(
     v3 = put(store, aliased, date(2022, 3, 1))
     (again,) = run_monitor(store, tmp_path / "index").alerts
     assert (again.entity_id, again.version_id) == (entity_id, v3)
-    changes = {c["field"]: c["added"] for c in again.detail["changes"]}  # type: ignore[union-attr,index]
+    changes = {c["field"]: c["added"] for c in _changes(again)}
     assert changes["names"] == ["BLUE OCEAN OIL (alias)"]
     assert again.detail["since_decision"] == 1
     assert again.is_open
@@ -189,8 +195,7 @@ def test_legal_effect_change_alerts_its_own_kind(store: Store, tmp_path: Path) -
     v2 = put(store, [BASE[0], moved, *BASE[2:]], date(2022, 2, 1))
     (alert,) = run_monitor(store, tmp_path / "index").alerts
     assert (alert.kind, alert.version_id) == (AlertKind.LEGAL_EFFECT_CHANGED, v2)
-    (change,) = alert.detail["changes"]  # type: ignore[misc]
-    assert change["field"] == "listings"
+    assert [c["field"] for c in _changes(alert)] == ["listings"]
 
 
 def test_new_alias_that_matches_raises_its_own_kind(
