@@ -50,8 +50,7 @@ from clearance.store import (
 )
 
 REVERSE_CANDIDATES = 50  # parties scored in full per listed name
-COMMON_KEY = 2000  # keys on more parties than this only rank parties rarer keys found
-KEY_READ_CAP = 20_000  # at most this many parties read for one key
+COMMON_KEY = 2000  # keys on more parties than this are not read (see reverse_candidates)
 FORWARD_LIMIT = 25  # hits per party screen (a hit beyond this rank is not an alert)
 MATERIAL = frozenset({"names", "identifiers", "listings", "birth_dates"})
 NOTIFY_CHUNK = 100  # alerts per webhook message
@@ -154,9 +153,12 @@ class _Run:
                 weight = math.log(1 + total / n) * (
                     10.0 if key.startswith("i:") else 1.0
                 )
-                if n > COMMON_KEY and len(scores) > 0:
-                    continue  # a common word only adds to what rarer words found
-                parties = self.watch.parties_with_key(key)[:KEY_READ_CAP]
+                if n > COMMON_KEY:
+                    # a common word alone finds too many parties to score: a name of
+                    # common words only is found through its whole-name keys
+                    self.work["common_keys_skipped"] += 1
+                    continue
+                parties = self.watch.parties_with_key(key)
                 self.work["key_postings_read"] += len(parties)
                 for party_id in parties:
                     scores[party_id] = scores.get(party_id, 0.0) + weight
