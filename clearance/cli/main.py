@@ -547,6 +547,7 @@ def batch_command(
             f"{counts['rows']:,} rows screened, {counts['alerts']:,} with an alert, "
             f"{counts['errors']:,} unusable (see 'error' in {output})"
         )
+        audit_batch(store, screener.view, queries, output, counts, threshold, limit)
         if counts["errors"] > 0:
             raise typer.Exit(EXIT_INPUT)
 
@@ -598,7 +599,12 @@ def compare_command(
 
 
 # monitoring, alerts and audit commands live in their own module, which imports this one
-from clearance.cli.monitor import after_update, audit_check, register  # noqa: E402
+from clearance.cli.monitor import (  # noqa: E402
+    after_update,
+    audit_batch,
+    audit_check,
+    register,
+)
 
 register(app)
 

@@ -36,6 +36,7 @@ from clearance.monitor import (
     dispose_alert,
     import_parties,
     list_alerts,
+    record_batch,
     record_screening,
     remove_party,
     replay,
@@ -597,6 +598,19 @@ def audit_check(
         limit=limit,
         sources=sources or (),
     )
+
+
+def audit_batch(
+    store: Store,
+    view: View,
+    queries: Path,
+    output: Path,
+    counts: dict[str, int],
+    threshold: float | None,
+    limit: int,
+) -> None:
+    """The audit record of one ``clearance batch``."""
+    record_batch(store, view, queries, output, counts, threshold=threshold, limit=limit)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,9 @@ and its replay."""
 
 from clearance.monitor.audit import (
     Replay,
+    file_digest,
     query_json,
+    record_batch,
     record_screening,
     replay,
     results_of,
@@ -48,6 +50,7 @@ __all__ = [
     "digest_text",
     "dispose_alert",
     "entity_keys",
+    "file_digest",
     "import_parties",
     "list_alerts",
     "party_fields",
@@ -55,6 +58,7 @@ __all__ = [
     "party_query",
     "query_json",
     "read_party_rows",
+    "record_batch",
     "record_screening",
     "remove_party",
     "replay",

@@ -3,6 +3,7 @@ the list versions it used."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,46 @@ def record_screening(
             "results": results_of(hits),
             "results_digest": digest(results_of(hits)),
             "decision": "alert" if any(h.match for h in hits) else "clear",
+        },
+        actor,
+    )
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def record_batch(
+    store: Store,
+    view: View,
+    queries: Path,
+    results: Path,
+    counts: Mapping[str, int],
+    *,
+    threshold: float | None,
+    limit: int,
+    actor: str | None = None,
+    channel: str = "cli",
+) -> AuditRecord:
+    """Append the audit record of one batch screening: the input file's digest, the list
+    versions, and the digest of the results file written."""
+    return AuditLog(store).append(
+        "batch",
+        {
+            "channel": channel,
+            "file": queries.name,
+            "file_digest": file_digest(queries),
+            "list_versions": {s: v.id for s, v in sorted(view.versions.items())},
+            "threshold": threshold,
+            "limit": limit,
+            "counts": dict(counts),
+            "results_digest": file_digest(results),
+            "decision": "alert" if counts.get("alerts", 0) > 0 else "clear",
         },
         actor,
     )

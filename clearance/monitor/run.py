@@ -50,7 +50,9 @@ from clearance.store import (
 )
 
 REVERSE_CANDIDATES = 50  # parties scored in full per listed name
-COMMON_KEY = 2000  # keys on more parties than this are not read (see reverse_candidates)
+COMMON_KEY = (
+    2000  # keys on more parties than this are not read (see reverse_candidates)
+)
 FORWARD_LIMIT = 25  # hits per party screen (a hit beyond this rank is not an alert)
 MATERIAL = frozenset({"names", "identifiers", "listings", "birth_dates"})
 NOTIFY_CHUNK = 100  # alerts per webhook message
@@ -306,7 +308,9 @@ class _Run:
                 return
         kind = AlertKind.NEW_MATCH
         if decision is not None and decision.decision is Decision.FALSE_POSITIVE:
-            if state is None or not state.listed:  # back after a gap: since the decision
+            if (
+                state is None or not state.listed
+            ):  # back after a gap: since the decision
                 basis = self.watch.alert_record(decision.alert_id)
                 changes = compare_records(dict(basis), record, self.ignore)
             if not {c.field for c in changes} & MATERIAL:

@@ -3,6 +3,7 @@ dispose, and the audit trail (verify, export, replay, tampering)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from datetime import date
@@ -206,3 +207,18 @@ def test_audit_verify_catches_an_edited_record(listed: Path) -> None:
     assert "contents do not match its hash (edited)" in err
     code, _, err = run(listed, "audit", "replay", "1")
     assert code == 1 and "not a screening" in err
+
+
+def test_batch_is_audited_with_file_digests(listed: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.csv"
+    queries.write_text("qid,name\n1,Acme Trading\n2,Quiet Bakery\n")
+    output = tmp_path / "out.jsonl"
+    code, _, err = run(listed, "batch", str(queries), "--output", str(output))
+    assert code == 0, err
+    code, out, _ = run(listed, "audit", "export")
+    (record,) = [json.loads(x) for x in out.splitlines() if '"batch"' in x]
+    payload = record["payload"]
+    assert payload["file_digest"] == hashlib.sha256(queries.read_bytes()).hexdigest()
+    assert payload["results_digest"] == hashlib.sha256(output.read_bytes()).hexdigest()
+    assert payload["counts"] == {"rows": 2, "alerts": 1, "errors": 0}
+    assert payload["decision"] == "alert"
