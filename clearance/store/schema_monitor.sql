@@ -79,7 +79,7 @@ CREATE INDEX IF NOT EXISTS dispositions_pair ON dispositions (party_id, entity_i
 CREATE TABLE IF NOT EXISTS monitor_runs (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
-    trigger TEXT NOT NULL,            -- run | update
+    started_by TEXT NOT NULL,         -- run | update (what started it)
     versions TEXT NOT NULL,           -- JSON {source: version id} screened against
     work TEXT NOT NULL,               -- JSON work counters
     alerts INTEGER NOT NULL

@@ -685,7 +685,7 @@ class WatchStore:
     ) -> int:
         return insert_id(
             self._db,
-            "INSERT INTO monitor_runs (at, trigger, versions, work, alerts) "
+            "INSERT INTO monitor_runs (at, started_by, versions, work, alerts) "
             "VALUES (?, ?, ?, ?, ?) RETURNING id",
             (
                 now(),
@@ -694,13 +694,6 @@ class WatchStore:
                 json.dumps(dict(work), sort_keys=True),
                 alerts,
             ),
-        )
-
-    def set_run_alerts(self, run_id: int, alerts: int) -> None:
-        execute(
-            self._db,
-            "UPDATE monitor_runs SET alerts = ? WHERE id = ?",
-            (alerts, run_id),
         )
 
     def enqueue(self, body: str) -> int:
