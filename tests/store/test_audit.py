@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from clearance.errors import InvalidQuery
 from clearance.store import AuditLog, Store, canonical_json, digest
 from tests.factories import make_entity, make_meta
 
@@ -119,3 +120,18 @@ def test_legacy_audit_rows_are_chained_once(tmp_path: Path) -> None:
         assert AuditLog(store).verify().ok
     with Store.open(path) as store:
         assert len(list(AuditLog(store).records())) == 1
+
+
+def test_view_of_pins_the_given_versions(store: Store) -> None:
+    ids = []
+    for month, name in ((1, "ACME TRADING LLC"), (2, "ACME TRADING LIMITED")):
+        meta = make_meta("us_ofac_sdn", date(2022, month, 28))
+        with store.import_version(meta) as writer:
+            writer.add(make_entity("us_ofac_sdn:1", name))
+            result = writer.finish()
+        assert result.version is not None
+        ids.append(result.version.id)
+    assert store.view_of([ids[0]]).get("us_ofac_sdn:1").caption == "ACME TRADING LLC"
+    assert store.current().get("us_ofac_sdn:1").caption == "ACME TRADING LIMITED"
+    with pytest.raises(InvalidQuery):
+        store.view_of(ids)
