@@ -344,7 +344,8 @@ def monitor_run(
     c = _ctx(ctx)
     console = _console()
     with c.store() as store:
-        report = run_monitor(store, c.settings.home / "index", full=full)
+        notify = (webhook or c.settings.webhook_url) is not None
+        report = run_monitor(store, c.settings.home / "index", full=full, notify=notify)
         notes = _notify(c, store, report, console, webhook, secret, digest)
     if json_:
         _print_json(
@@ -370,7 +371,12 @@ def after_update(c: Context, store: Store, console: Console, json_: bool) -> Non
         return
     out = Console(stderr=True) if json_ else console
     try:
-        report = run_monitor(store, c.settings.home / "index", trigger="update")
+        report = run_monitor(
+            store,
+            c.settings.home / "index",
+            trigger="update",
+            notify=c.settings.webhook_url is not None,
+        )
         notes = _notify(c, store, report, out, None, None, None)
     except Exception as exc:  # noqa: BLE001 -- the update itself succeeded; say so and go on
         out.print(f"[yellow]monitoring run failed:[/yellow] {escape(str(exc))}")

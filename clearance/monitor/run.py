@@ -410,10 +410,11 @@ def run_monitor(
     full: bool = False,
     actor: str | None = None,
     weights: Weights | None = None,
+    notify: bool = False,
 ) -> RunReport:
     """Re-screen what changed since the last run (or everything with ``full``), write the
-    alerts, the hit states, the run's work counters, its audit record and the webhook
-    messages in one transaction.
+    alerts, the hit states, the run's work counters, its audit record and (with
+    ``notify``: a webhook is configured) the webhook messages in one transaction.
 
     The first run screens every watched party against the current lists; later runs screen
     only list entities changed since the versions the previous run saw, against all parties,
@@ -471,7 +472,7 @@ def run_monitor(
             },
             actor,
         )
-        for start in range(0, len(alerts), NOTIFY_CHUNK):
+        for start in range(0, len(alerts) if notify else 0, NOTIFY_CHUNK):
             chunk = sorted(alerts, key=lambda a: a.id)[start : start + NOTIFY_CHUNK]
             body = {
                 "event": "alerts",

@@ -222,3 +222,22 @@ def test_batch_is_audited_with_file_digests(listed: Path, tmp_path: Path) -> Non
     assert payload["results_digest"] == hashlib.sha256(output.read_bytes()).hexdigest()
     assert payload["counts"] == {"rows": 2, "alerts": 1, "errors": 0}
     assert payload["decision"] == "alert"
+
+
+def test_list_remove_and_full_run(listed: Path) -> None:
+    run(listed, "watch", "add", "customers", "Acme Trading", "--ref", "A1")
+    run(listed, "watch", "add", "customers", "Quiet Bakery", "--ref", "A2")
+    code, out, _ = run(listed, "watch", "list", "--json")
+    assert json.loads(out)[0]["parties"] == 2
+    run(listed, "monitor", "run")
+    code, out, _ = run(listed, "monitor", "run", "--json")
+    assert json.loads(out)["work"]["parties_changed"] == 0
+    code, out, _ = run(listed, "monitor", "run", "--full", "--json")
+    data = json.loads(out)
+    assert data["work"]["forward_screens"] == 2 and data["alerts"] == []
+    code, out, _ = run(listed, "watch", "remove", "customers", "A1")
+    assert (code, out.strip()) == (0, "Party A1 (Acme Trading) removed.")
+    code, _, err = run(listed, "watch", "remove", "customers", "A1")
+    assert code == 1 and "no watched party 'A1'" in err
+    code, out, _ = run(listed, "watch", "list", "--json")
+    assert json.loads(out)[0]["parties"] == 1

@@ -68,7 +68,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
             w.finish()
         create_watch_set(opened, "customers")
         add_party(opened, "customers", {"ref": "C1", "name": "Acme Trading"})
-        run_monitor(opened, tmp_path / "index")  # one alert, one outbox message
+        run_monitor(opened, tmp_path / "index", notify=True)  # one alert, one message
         yield opened
 
 
@@ -136,3 +136,14 @@ def test_digest_lists_each_alert_with_how_to_decide(store: Store) -> None:
     assert "## Alert 1: new match (customers / C1)" in text
     assert "- Listed entity: ACME TRADING LLC (us_ofac_sdn:1)" in text
     assert "clearance dispose 1 --decision" in text
+
+
+def test_without_a_webhook_nothing_queues(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "home") as store:
+        with store.import_version(make_meta("us_ofac_sdn", date(2022, 1, 1))) as w:
+            w.add(make_entity("us_ofac_sdn:1", "ACME TRADING LLC"))
+            w.finish()
+        create_watch_set(store, "customers")
+        add_party(store, "customers", {"ref": "C1", "name": "Acme Trading"})
+        assert len(run_monitor(store, tmp_path / "index").alerts) == 1
+        assert WatchStore(store).outbox_status() == []
