@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     shared_data: Path | None = (
         None  # CLEARANCE_SHARED_DATA: folder of official snapshots
     )
+    # monitoring: where alerts are POSTed (signed with the secret) and the digest written
+    webhook_url: str | None = None  # CLEARANCE_WEBHOOK_URL
+    webhook_secret: str | None = None  # CLEARANCE_WEBHOOK_SECRET
+    digest_file: Path | None = None  # CLEARANCE_DIGEST_FILE
 
 
 def load_settings(home: Path | None = None) -> Settings:

@@ -415,6 +415,7 @@ def update_command(
                 console.print(
                     f"Screening index rebuilt in {time.perf_counter() - started:.1f} s."
                 )
+            after_update(c, store, console, json_)  # re-screen the watch sets
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(EXIT_IMPORT)
         if any(o.status == "unavailable" for o in outcomes):
@@ -488,6 +489,7 @@ def check_command(
             limit=limit,
             sources=None if not source else frozenset(source),
         )
+        audit_check(store, screener.view, query, hits, threshold, limit, source)
         related = {
             h.entity.id: screener.view.related(h.entity) for h in hits if h.match
         }
@@ -545,6 +547,7 @@ def batch_command(
             f"{counts['rows']:,} rows screened, {counts['alerts']:,} with an alert, "
             f"{counts['errors']:,} unusable (see 'error' in {output})"
         )
+        audit_batch(store, screener.view, queries, output, counts, threshold, limit)
         if counts["errors"] > 0:
             raise typer.Exit(EXIT_INPUT)
 
@@ -594,6 +597,16 @@ def compare_command(
     if counts["errors"] > 0:
         raise typer.Exit(EXIT_INPUT)
 
+
+# monitoring, alerts and audit commands live in their own module, which imports this one
+from clearance.cli.monitor import (  # noqa: E402
+    after_update,
+    audit_batch,
+    audit_check,
+    register,
+)
+
+register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,5 +1,13 @@
 """The versioned, append-only store: the only place with SQL."""
 
+from clearance.store.audit import (
+    AuditLog,
+    AuditRecord,
+    ChainCheck,
+    canonical_json,
+    digest,
+    local_user,
+)
 from clearance.store.core import ImportResult, Store, VersionMeta, View, Writer
 from clearance.store.history import (
     Diff,
@@ -10,18 +18,50 @@ from clearance.store.history import (
     diff_versions,
     entity_history,
 )
+from clearance.store.watch import (
+    Alert,
+    AlertKind,
+    Decision,
+    Disposition,
+    HitState,
+    ImportCounts,
+    NewAlert,
+    OutboxItem,
+    PartyFields,
+    WatchedParty,
+    WatchSet,
+    WatchStore,
+)
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "AuditLog",
+    "AuditRecord",
+    "ChainCheck",
+    "Decision",
     "Diff",
+    "Disposition",
     "EntityChange",
     "FieldChange",
     "HistoryEvent",
+    "HitState",
+    "ImportCounts",
     "ImportResult",
+    "NewAlert",
+    "OutboxItem",
+    "PartyFields",
     "Store",
     "VersionMeta",
     "View",
+    "WatchSet",
+    "WatchStore",
+    "WatchedParty",
     "Writer",
+    "canonical_json",
     "compare_records",
     "diff_versions",
+    "digest",
     "entity_history",
+    "local_user",
 ]

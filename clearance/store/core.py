@@ -28,6 +28,7 @@ from clearance.model import (
     merge_entities,
 )
 from clearance.normalize import normalize_text
+from clearance.store.audit import adopt_legacy, append_record, local_user
 
 SCHEMA_VERSION = 1
 MAX_LOSS = (
@@ -39,6 +40,8 @@ DECLARED_SHORTFALL = (
 _ISSUES_KEPT = 200  # issues stored per version; the count is always complete
 _BATCH = 500
 _SAME_NAME = "same name on another list"
+# DDL files run in order on every open; each feature keeps its tables in its own file
+_SCHEMAS = ("schema.sql", "schema_monitor.sql", "schema_audit.sql")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +152,10 @@ class Store:
         self.close()
 
     def _migrate(self) -> None:
-        sql = (
-            resources.files("clearance.store").joinpath("schema.sql").read_text("utf-8")
-        )
-        self._db.executescript(sql)
+        for name in _SCHEMAS:
+            sql = resources.files("clearance.store").joinpath(name).read_text("utf-8")
+            self._db.executescript(sql)
+        adopt_legacy(self._db)
         row = self._db.execute(
             "SELECT value FROM meta WHERE key='schema_version'"
         ).fetchone()
@@ -187,6 +190,8 @@ class Store:
             "INSERT INTO audit (at, event, source, version_id, detail) VALUES (?, ?, ?, ?, ?)",
             (_now(), event, source, version_id, json.dumps(detail, default=str)),
         )
+        chained = {"source": source, "version_id": version_id, **detail}
+        append_record(self._db, event, local_user(), chained)
 
     def _previous(self, source: str, published: date) -> ListVersion | None:
         row = self._db.execute(
@@ -479,6 +484,19 @@ class Store:
             if version.published <= when:
                 chosen[version.source] = version
         return View(self, chosen, when)
+
+    def view_of(self, version_ids: Iterable[int]) -> View:
+        """A view pinned to exactly these list versions (one per source), e.g. the versions
+        an audited screening used."""
+        chosen: dict[str, ListVersion] = {}
+        for version_id in version_ids:
+            version = self.version(version_id)
+            if version.source in chosen:
+                raise InvalidQuery(
+                    "versions", f"two versions of {version.source} in one view"
+                )
+            chosen[version.source] = version
+        return View(self, chosen, None)
 
     def record(self, record_hash: str) -> Entity:
         row = self._db.execute(
