@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from rapidfuzz.distance import OSA as JW  # optimal string alignment on whole names
@@ -35,14 +36,14 @@ class Alignment:
 def _spans(tokens: Sequence[str], free: list[int]) -> list[tuple[tuple[int, ...], str]]:
     """Runs of 2-3 consecutive unmatched words, joined ("shu guang" -> "shuguang")."""
     out: list[tuple[tuple[int, ...], str]] = []
-    if len(free) < 2:
-        return out
-    is_free = set(free)
-    for size in (2, 3):
-        for start in free:
-            stop = start + size
-            if stop <= len(tokens) and all(i in is_free for i in range(start, stop)):
-                out.append((tuple(range(start, stop)), "".join(tokens[start:stop])))
+    for k in range(len(free) - 1):
+        start = free[k]
+        if free[k + 1] != start + 1:
+            continue
+        out.append(((start, start + 1), tokens[start] + tokens[start + 1]))
+        if k + 2 < len(free) and free[k + 2] == start + 2:
+            joined = tokens[start] + tokens[start + 1] + tokens[start + 2]
+            out.append(((start, start + 1, start + 2), joined))
     return out
 
 
@@ -156,45 +157,33 @@ def name_features(
     aircraft registration "EP-IBS", a vessel's call sign): each word has a digit or at
     most three letters, so only the letters as a whole can be compared."""
     al = align(query, name)
-    q_w = [index.token_idf(t) for t in query]
-    n_w = [index.token_idf(t) for t in name]
-    q_cov = sum(w * s for w, s in zip(q_w, al.q_sims, strict=True)) / max(
-        sum(q_w), 1e-9
-    )
-    n_cov = sum(w * s for w, s in zip(n_w, al.n_sims, strict=True)) / max(
-        sum(n_w), 1e-9
-    )
-    matched = [w for w, s in zip(q_w, al.q_sims, strict=True) if s >= 0.8]
-    distinctive = max(matched) / index.max_idf if len(matched) > 0 else 0.0
+    idf = index.token_idf
+    g = index.generic_idf
+    q_w = [idf(t) for t in query]
+    n_w = [idf(t) for t in name]
+    q = _side(q_w, al.q_sims, g)
+    n = _side(n_w, al.n_sims, g)
+    q_cov = q.covered / max(q.total, 1e-9)
+    n_cov = n.covered / max(n.total, 1e-9)
     sims = [s for _, _, s in al.pairs]
     word_similarity = sum(sims) / len(sims) if len(sims) > 0 else 0.0
-    same = sorted(map(canonical_token, query)) == sorted(map(canonical_token, name))
-    exact = 1.0 if same else 0.0
-    g = index.generic_idf
-    q_core_text = "".join(t for t, w in zip(query, q_w, strict=True) if w >= g)
-    n_core_text = "".join(t for t, w in zip(name, n_w, strict=True) if w >= g)
+    exact = (
+        1.0
+        if _canonical_sorted(tuple(query)) == _canonical_sorted(tuple(name))
+        else 0.0
+    )
+    q_core_text = "".join([t for t, w in zip(query, q_w, strict=True) if w >= g])
+    n_core_text = "".join([t for t, w in zip(name, n_w, strict=True) if w >= g])
     joined = float(
         JW.normalized_similarity(
             q_core_text or "".join(query), n_core_text or "".join(name)
         )
     )
-    unmatched_q = [w for w, s in zip(q_w, al.q_sims, strict=True) if s < 0.5]
-    unmatched_n = [w for w, s in zip(n_w, al.n_sims, strict=True) if s < 0.5]
-    un_q = max(unmatched_q) / index.max_idf if unmatched_q else 0.0
-    un_n = max(unmatched_n) / index.max_idf if unmatched_n else 0.0
-    q_core = [max(w - g, 0.0) for w in q_w]
-    n_core = [max(w - g, 0.0) for w in n_w]
-    q_core_total, n_core_total = sum(q_core), sum(n_core)
-    core_q = (
-        sum(w * s for w, s in zip(q_core, al.q_sims, strict=True)) / q_core_total
-        if q_core_total > 0
-        else q_cov
-    )
-    core_n = (
-        sum(w * s for w, s in zip(n_core, al.n_sims, strict=True)) / n_core_total
-        if n_core_total > 0
-        else n_cov
-    )
+    un_q = q.top_unmatched / index.max_idf
+    un_n = n.top_unmatched / index.max_idf
+    distinctive = q.top_matched / index.max_idf
+    core_q = q.core_covered / q.core_total if q.core_total > 0 else q_cov
+    core_n = n.core_covered / n.core_total if n.core_total > 0 else n_cov
     return NameFeatures(
         name_exact=exact,
         query_coverage=q_cov,
@@ -205,20 +194,47 @@ def name_features(
         unmatched_query=un_q,
         unmatched_name=un_n,
         unmatched_both=min(un_q, un_n),
-        subset=1.0
-        if min(al.q_sims, default=0.0) >= 0.8 or min(al.n_sims, default=0.0) >= 0.8
-        else 0.0,
+        subset=1.0 if q.least >= 0.8 or n.least >= 0.8 else 0.0,
         core_query_coverage=core_q,
         core_name_coverage=core_n,
         single_token=1.0 if len(query) == 1 else 0.0,
         weak_alias=1.0 if kind is NameKind.WEAK else 0.0,
-        code_like=1.0 if all(len(t) <= 3 or _has_digit(t) for t in name) else 0.0,
+        code_like=1.0 if all(len(t) <= 3 or not t.isalpha() for t in name) else 0.0,
         alignment=al,
     )
 
 
-def _has_digit(token: str) -> bool:
-    return any(ch.isdigit() for ch in token)
+@dataclass(slots=True)
+class _Side:
+    total: float = 0.0  # rarity of all words
+    covered: float = 0.0  # ... weighted by how well each was found
+    core_total: float = 0.0  # rarity above the generic level
+    core_covered: float = 0.0
+    top_matched: float = 0.0  # rarest word found (similarity >= 0.8)
+    top_unmatched: float = 0.0  # rarest word left unmatched (similarity < 0.5)
+    least: float = 0.0  # lowest similarity of any word (0 when there are none)
+
+
+def _side(weights: list[float], sims: list[float], generic: float) -> _Side:
+    """One side's word rarities summed against how well each word was found."""
+    side = _Side(least=1.0 if len(sims) > 0 else 0.0)
+    for w, s in zip(weights, sims, strict=True):
+        side.total += w
+        side.covered += w * s
+        if w > generic:
+            side.core_total += w - generic
+            side.core_covered += (w - generic) * s
+        if s >= 0.8:
+            side.top_matched = max(side.top_matched, w)
+        elif s < 0.5:
+            side.top_unmatched = max(side.top_unmatched, w)
+        side.least = min(side.least, s)
+    return side
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical_sorted(tokens: tuple[str, ...]) -> list[str]:
+    return sorted(map(canonical_token, tokens))
 
 
 def birth_date_features(
