@@ -1,5 +1,13 @@
 """The versioned, append-only store: the only place with SQL."""
 
+from clearance.store.apikeys import (
+    ApiKey,
+    Role,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+    verify_api_key,
+)
 from clearance.store.core import ImportResult, Store, VersionMeta, View, Writer
 from clearance.store.history import (
     Diff,
@@ -12,16 +20,22 @@ from clearance.store.history import (
 )
 
 __all__ = [
+    "ApiKey",
     "Diff",
     "EntityChange",
     "FieldChange",
     "HistoryEvent",
     "ImportResult",
+    "Role",
     "Store",
     "VersionMeta",
     "View",
     "Writer",
     "compare_records",
+    "create_api_key",
     "diff_versions",
     "entity_history",
+    "list_api_keys",
+    "revoke_api_key",
+    "verify_api_key",
 ]

@@ -29,6 +29,7 @@ from clearance.model import (
     merge_entities,
 )
 from clearance.normalize import normalize_text
+from clearance.store import apikeys
 
 SCHEMA_VERSION = 1
 MAX_LOSS = (
@@ -189,6 +190,7 @@ class Store:
             resources.files("clearance.store").joinpath("schema.sql").read_text("utf-8")
         )
         self._db.executescript(sql)
+        self._db.executescript(apikeys.schema_sql())
         row = self._db.execute(
             "SELECT value FROM meta WHERE key='schema_version'"
         ).fetchone()
