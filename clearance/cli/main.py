@@ -595,5 +595,9 @@ def compare_command(
         raise typer.Exit(EXIT_INPUT)
 
 
+from clearance.cli.serve import register  # noqa: E402 -- serve.py uses this module's helpers
+
+register(app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()
