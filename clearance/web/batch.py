@@ -134,10 +134,12 @@ def read_xlsx_rows(path: Path) -> Iterator[tuple[int, Row]]:
         book.close()
 
 
-def _rows(path: Path, filename: str) -> list[tuple[int, Row]]:
-    is_xlsx = path.read_bytes()[:4] == b"PK\x03\x04" or filename.lower().endswith(
-        ".xlsx"
-    )
+def _rows(folder: Path, data: bytes) -> list[tuple[int, Row]]:
+    """Every row of an uploaded file: XLSX when it is a zip archive (as XLSX files are),
+    else CSV (delimiter and encoding found by ``read_csv_rows``)."""
+    is_xlsx = data[:4] == b"PK\x03\x04"
+    path = folder / ("upload.xlsx" if is_xlsx else "upload.csv")  # openpyxl wants the suffix
+    path.write_bytes(data)
     return list(read_xlsx_rows(path) if is_xlsx else read_csv_rows(path))
 
 
@@ -189,9 +191,7 @@ class BatchJobs:
             with self._running:
                 job.state = "reading"
                 with tempfile.TemporaryDirectory(prefix="clearance-batch-") as folder:
-                    path = Path(folder) / "upload"
-                    path.write_bytes(data)
-                    rows = _rows(path, job.filename)
+                    rows = _rows(Path(folder), data)
                 if len(rows) == 0:
                     raise InvalidQuery("file", "no rows to screen below the header")
                 if len(rows) > MAX_ROWS:
