@@ -207,13 +207,10 @@ def example_queries(example: EntityExample) -> tuple[list[Query], Schema | None]
     names: list[str] = []
     for prop in _NAME_PROPS:
         names.extend(v for v in example.values(prop) if v not in names)
-    first = " ".join(
-        example.values("firstName")
-        + example.values("middleName")
-        + example.values("lastName")
-    )
-    if len(first) > 0 and first not in names:
-        names.append(first)
+    parts = ("firstName", "secondName", "middleName", "fatherName", "lastName")
+    joined = " ".join(v for part in parts for v in example.values(part)[:1])
+    if len(joined) > 0 and joined not in names:
+        names.append(joined)
     identifiers: list[str] = []
     for prop in _ID_PROPS:
         identifiers.extend(v for v in example.values(prop) if v not in identifiers)
