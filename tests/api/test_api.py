@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from clearance.screen import Service
@@ -210,8 +212,10 @@ def test_errors_are_json_with_a_stable_code_and_request_id(client: TestClient) -
 
 def test_unexpected_errors_hide_the_traceback(service: Service) -> None:
     with make_client(service) as client:
+        app = client.app
+        assert isinstance(app, FastAPI)
 
-        @client.app.get("/boom")  # type: ignore[attr-defined, misc]
+        @app.get("/boom")
         def boom() -> None:
             raise RuntimeError("secret detail")
 
@@ -246,7 +250,9 @@ def test_body_over_the_limit_is_413(service: Service) -> None:
         assert response.status_code == 413
         assert response.json()["error"] == "body_too_large"
 
-        def chunks():  # no content-length: the limit applies while reading
+        def chunks() -> Iterator[
+            bytes
+        ]:  # no content-length: the limit applies while reading
             yield json.dumps(big).encode()
 
         streamed = client.post(
@@ -261,8 +267,10 @@ def test_slow_requests_time_out_with_504(service: Service) -> None:
     import time
 
     with make_client(service, api_timeout=0.2) as client:
+        app = client.app
+        assert isinstance(app, FastAPI)
 
-        @client.app.get("/slow")  # type: ignore[attr-defined, misc]
+        @app.get("/slow")
         async def slow() -> None:
             await __import__("asyncio").sleep(2)
 
