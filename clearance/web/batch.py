@@ -127,7 +127,14 @@ def read_xlsx_rows(path: Path) -> Iterator[tuple[int, Row]]:
                     )
                 continue
             number += 1
-            yield number, {c: cells[i] if i < len(cells) else None for i, c in enumerate(columns) if c}
+            yield (
+                number,
+                {
+                    c: cells[i] if i < len(cells) else None
+                    for i, c in enumerate(columns)
+                    if c
+                },
+            )
         if columns is None:
             raise InvalidQuery("file", "the first sheet is empty")
     finally:
@@ -138,7 +145,9 @@ def _rows(folder: Path, data: bytes) -> list[tuple[int, Row]]:
     """Every row of an uploaded file: XLSX when it is a zip archive (as XLSX files are),
     else CSV (delimiter and encoding found by ``read_csv_rows``)."""
     is_xlsx = data[:4] == b"PK\x03\x04"
-    path = folder / ("upload.xlsx" if is_xlsx else "upload.csv")  # openpyxl wants the suffix
+    path = folder / (
+        "upload.xlsx" if is_xlsx else "upload.csv"
+    )  # openpyxl wants the suffix
     path.write_bytes(data)
     return list(read_xlsx_rows(path) if is_xlsx else read_csv_rows(path))
 

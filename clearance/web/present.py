@@ -27,8 +27,12 @@ from clearance.store import FieldChange, HistoryEvent
 
 EntityUrl = Callable[[str], str]
 
-SHOWN_VALUES = 8  # values of one changed field shown in a timeline or diff before "and N more"
-LONG_VALUE = 300  # characters of one changed value shown (remarks run to 1,000 and more)
+SHOWN_VALUES = (
+    8  # values of one changed field shown in a timeline or diff before "and N more"
+)
+LONG_VALUE = (
+    300  # characters of one changed value shown (remarks run to 1,000 and more)
+)
 
 _FEATURE_WORDS = {
     "name": "Name",
@@ -58,6 +62,13 @@ _FIELD_WORDS = {
     "schema": "Type",
     "vessel": "Vessel",
 }
+
+_SCHEMA_WORDS = {"Organization": "Organisation"}  # British spelling on the page
+
+
+def schema_word(schema: str) -> str:
+    return _SCHEMA_WORDS.get(schema, schema)
+
 
 _EVENT_TAGS = {
     "listed": "added",
@@ -149,7 +160,7 @@ def hit(item: Hit, entity_url: EntityUrl) -> dict[str, Any]:
         "id": entity.id,
         "url": entity_url(entity.id),
         "caption": entity.caption,
-        "schema": entity.schema.value,
+        "schema": schema_word(entity.schema.value),
         "score": item.score,
         "match": item.match,
         "matched_name": item.matched_name,
@@ -215,7 +226,9 @@ def _cut(value: str) -> str:
 def field_change(change: FieldChange) -> dict[str, Any]:
     shown_added = [_cut(x) for x in change.added[:SHOWN_VALUES]]
     shown_removed = [_cut(x) for x in change.removed[:SHOWN_VALUES]]
-    more = len(change.added) + len(change.removed) - len(shown_added) - len(shown_removed)
+    more = (
+        len(change.added) + len(change.removed) - len(shown_added) - len(shown_removed)
+    )
     note = None
     if change.added == ("(order changed)",):
         note, shown_added = "order changed", []
@@ -231,12 +244,13 @@ def field_change(change: FieldChange) -> dict[str, Any]:
 def timeline(
     history: dict[str, list[HistoryEvent]],
 ) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Per source, the entity's events across list versions, oldest first."""
+    """Per source (its title and code), the entity's events across list versions, oldest
+    first."""
     out = []
     for source, events in sorted(history.items()):
         out.append(
             (
-                source,
+                f"{list_info(source).title} ({source})",
                 [
                     {
                         "kind": e.kind,
@@ -264,9 +278,7 @@ def entity_page(detail: EntityDetail, entity_url: EntityUrl) -> dict[str, Any]:
         relations.append(
             {
                 "kind": item.relation.kind.replace("_", " "),
-                "name": item.relation.target_name
-                if target is None
-                else target.caption,
+                "name": item.relation.target_name if target is None else target.caption,
                 "url": None if target is None else entity_url(target.id),
                 "note": item.relation.note,
             }
@@ -274,7 +286,7 @@ def entity_page(detail: EntityDetail, entity_url: EntityUrl) -> dict[str, Any]:
     return {
         "id": entity.id,
         "caption": entity.caption,
-        "schema": entity.schema.value,
+        "schema": schema_word(entity.schema.value),
         "in_view": detail.in_view,
         "names": [
             {"value": n.value, "kind": n.kind.value, "script": n.script}
@@ -362,7 +374,11 @@ def lists_page(summaries: Sequence[SourceSummary]) -> dict[str, Any]:
 def _version(v: ListVersion | None) -> dict[str, Any] | None:
     if v is None:
         return None
-    return {"id": v.id, "published": v.published.isoformat(), "entities": v.entity_count}
+    return {
+        "id": v.id,
+        "published": v.published.isoformat(),
+        "entities": v.entity_count,
+    }
 
 
 def changes_page(
@@ -376,6 +392,9 @@ def changes_page(
             {
                 "source": c.source,
                 "title": list_info(c.source).title,
+                "same": c.before is not None
+                and c.after is not None
+                and c.before.id == c.after.id,
                 "before": _version(c.before),
                 "after": _version(c.after),
                 "counts": {

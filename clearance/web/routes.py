@@ -212,7 +212,11 @@ def create_router() -> APIRouter:
         request: Request, source: str = "", since: str = "", until: str = ""
     ) -> HTMLResponse:
         service = _service(request)
-        form = {"source": source.strip(), "since": since.strip(), "until": until.strip()}
+        form = {
+            "source": source.strip(),
+            "since": since.strip(),
+            "until": until.strip(),
+        }
         context: dict[str, Any] = {
             "form": form,
             "sources": service.store.sources(),
@@ -282,7 +286,10 @@ def create_router() -> APIRouter:
     def batch_job(request: Request, job_id: str) -> HTMLResponse:
         job = jobs.get(job_id)
         if job is None:
-            return _problem(request, NotFound("batch", job_id, "finished batches are kept for a while only"))
+            return _problem(
+                request,
+                NotFound("batch", job_id, "finished batches are kept for a while only"),
+            )
         return _render(
             request,
             "batch_job.html",
@@ -301,9 +308,7 @@ def create_router() -> APIRouter:
             )
         return Response(json.dumps(job.status()), media_type="application/json")
 
-    @router.get(
-        PREFIX + "/batch/{job_id}/results.{fmt}", name="web_batch_results"
-    )
+    @router.get(PREFIX + "/batch/{job_id}/results.{fmt}", name="web_batch_results")
     def batch_results(request: Request, job_id: str, fmt: str) -> Response:
         job = jobs.get(job_id)
         if job is None or job.state != "done" or fmt not in ("csv", "json"):
@@ -339,6 +344,7 @@ def _query(form: dict[str, str]) -> Query:
         birth = parse_partial_date(form["birth_date"])
         if birth is None:
             raise InvalidQuery(
-                "Birth date", f"{form['birth_date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
+                "Birth date",
+                f"{form['birth_date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
             )
     return Query(name=form["q"], schema=schema, country=country, birth_date=birth)

@@ -182,7 +182,9 @@ def test_batch_without_a_name_column_fails_with_the_reason(client: TestClient) -
 
 
 def test_static_files_are_served_and_others_are_not(client: TestClient) -> None:
-    assert client.get("/ui/static/style.css").headers["content-type"].startswith(
-        "text/css"
+    assert (
+        client.get("/ui/static/style.css")
+        .headers["content-type"]
+        .startswith("text/css")
     )
     assert client.get("/ui/static/../routes.py").status_code == 404
