@@ -25,6 +25,7 @@ SHOTS = Path(__file__).parent / "screenshots"
 LAPTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=375, height=740)
 VEKSELBERG = "us_ofac_sdn:24306"  # gained the RUSSIA-EO14024 program on 2022-03-31
+ROWS = 1200  # a batch of a few seconds, so the test sees the bar between 0 and 100 %
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,7 @@ def test_batch_upload_completes_with_progress_and_downloads(
 ) -> None:
     upload = tmp_path / "parties.csv"
     names = ["Sugon", "Hikvision", "Viktor Vekselberg", "Jane Nobody Smithson"]
-    rows = [f"q{i},{names[i % len(names)]}" for i in range(400)]
+    rows = [f"q{i},{names[i % len(names)]} {i}" for i in range(ROWS)]
     upload.write_text("qid,name\n" + "\n".join(rows) + "\n", encoding="utf-8")
     page.goto(f"{live_server}/ui/batch")
     page.get_by_label("File to screen").set_input_files(upload)
@@ -145,10 +146,10 @@ def test_batch_upload_completes_with_progress_and_downloads(
             break
         if bar.count() > 0:
             seen.add(int(bar.get_attribute("aria-valuenow") or 0))
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(50)
     expect(download_link).to_be_visible()
     expect(bar).to_have_attribute("aria-valuenow", "100")
-    assert seen <= set(range(101))
+    assert any(0 < value < 100 for value in seen), f"no progress seen: {seen}"
     expect(page.locator("table", has_text="Alerts by list")).to_contain_text(
         "Entity List"
     )
@@ -158,7 +159,7 @@ def test_batch_upload_completes_with_progress_and_downloads(
     saved = tmp_path / "results.csv"
     info.value.save_as(saved)
     results = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
-    assert {r["qid"] for r in results} == {f"q{i}" for i in range(400)}
+    assert {r["qid"] for r in results} == {f"q{i}" for i in range(ROWS)}
     assert any(r["match"] == "yes" and "us_bis_el" in r["lists"] for r in results)
 
 
