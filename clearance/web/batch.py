@@ -269,7 +269,9 @@ CSV_COLUMNS = (
 
 
 def results_csv(job: BatchJob) -> str:
-    """One line per hit (a row without hits gets one line with its error or nothing)."""
+    """One line per match; a row without a match gets one line with its closest hit (or
+    its error, or nothing), so every row of the file is accounted for. The JSON download
+    has every hit."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -279,7 +281,8 @@ def results_csv(job: BatchJob) -> str:
         if len(result.hits) == 0:
             writer.writerow([*base, "", "", "", "", "", "", "", "", "", "", *tail])
             continue
-        for rank, h in enumerate(result.hits, start=1):
+        matches = [h for h in result.hits if h.match] or list(result.hits[:1])
+        for rank, h in enumerate(matches, start=1):
             listings = h.entity.listings
             since = sorted(
                 {x.listed_on.isoformat() for x in listings if x.listed_on is not None}
