@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from clearance.api import schemas
@@ -81,6 +81,11 @@ def _threshold(threshold: float | None) -> float:
     return default_weights().threshold if threshold is None else threshold
 
 
+def _json(content: JSON, headers: dict[str, str] | None = None) -> JSONResponse:
+    """Already JSON-ready: skip FastAPI's recursive encoder (1.4 ms of a /match answer)."""
+    return JSONResponse(content, headers=headers)
+
+
 def matcher_docs() -> JSON:
     weights = default_weights().weights
     return {
@@ -118,7 +123,6 @@ def create_router() -> APIRouter:
     )
     def match(
         request: Request,
-        response: Response,
         body: schemas.MatchRequest,
         dataset: str,
         limit: Annotated[int, Query(ge=1, le=100)] = 5,
@@ -126,7 +130,7 @@ def create_router() -> APIRouter:
         cutoff: Annotated[float | None, Query(ge=0, le=1, deprecated=True)] = None,
         algorithm: str = "best",
         as_of: AsOf = None,
-    ) -> JSON:
+    ) -> JSONResponse:
         """Screen a batch of query entities, each in FollowTheMoney form as yente takes
         them (``{"queries": {"q1": {"schema": "Company", "properties": {"name":
         [...]}}}}``). ``dataset`` is a source or list (``us_ofac_sdn``), a collection
@@ -163,8 +167,8 @@ def create_router() -> APIRouter:
                 "total": {"value": len(hits), "relation": "eq"},
                 "query": example.model_dump(by_alias=True),
             }
-        response.headers["x-batch-size"] = str(len(responses))
-        return {"responses": responses, "matcher": matcher_docs(), "limit": limit}
+        body_out = {"responses": responses, "matcher": matcher_docs(), "limit": limit}
+        return _json(body_out, {"x-batch-size": str(len(responses))})
 
     @router.get("/search/{dataset}", tags=["Matching"], dependencies=[Depends(reader)])
     def search(
@@ -178,7 +182,7 @@ def create_router() -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
         threshold: Annotated[float | None, Query(ge=0, le=1)] = None,
         as_of: AsOf = None,
-    ) -> JSON:
+    ) -> JSONResponse:
         """Search by name or identifier (ISIN, ticker, IMO, ...), scored with evidence.
         Filters: ``schema`` (Person, Company, ...), ``source`` (lists or sources, repeat
         for several), ``country`` (ISO codes or names, repeat for several)."""
@@ -217,15 +221,17 @@ def create_router() -> APIRouter:
             schema=parsed_schema,
             countries=countries,
         )
-        return {
-            "limit": limit,
-            "offset": 0,
-            "total": {"value": len(hits), "relation": "eq"},
-            "results": [schemas.hit_json(h) for h in hits],
-        }
+        return _json(
+            {
+                "limit": limit,
+                "offset": 0,
+                "total": {"value": len(hits), "relation": "eq"},
+                "results": [schemas.hit_json(h) for h in hits],
+            }
+        )
 
     @router.post("/screen", tags=["Matching"], dependencies=[Depends(reader)])
-    def screen(request: Request, body: schemas.ScreenRequest) -> JSON:
+    def screen(request: Request, body: schemas.ScreenRequest) -> JSONResponse:
         """One query with every field Clearance screens on; the answer of
         ``clearance check --json``: hits, evidence, listings, and for each alert the same
         party on other lists."""
@@ -269,12 +275,14 @@ def create_router() -> APIRouter:
                     for e, why in view.related(hit.entity)
                 ]
             out.append(data)
-        return {
-            "as_of": None if body.as_of is None else body.as_of.isoformat(),
-            "threshold": _threshold(body.threshold),
-            "alert": any(h.match for h in hits),
-            "hits": out,
-        }
+        return _json(
+            {
+                "as_of": None if body.as_of is None else body.as_of.isoformat(),
+                "threshold": _threshold(body.threshold),
+                "alert": any(h.match for h in hits),
+                "hits": out,
+            }
+        )
 
     @router.get(
         "/entities/{entity_id:path}", tags=["Reading"], dependencies=[Depends(reader)]

@@ -18,6 +18,7 @@ Adapters call the small functions below (``lists_summary``, ``search``, ``entity
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -305,6 +306,7 @@ class Service:
                 cached = self._as_of.get(key)
             if cached is None:
                 cached = Screener(view, self.index_folder)
+                _settle_heap()
             with self._lock:
                 self._as_of[key] = cached
                 self._as_of.move_to_end(key)
@@ -325,6 +327,7 @@ class Service:
             started = time.perf_counter()
             screener = Screener(view, self.index_folder)
             self._current = screener  # the swap: one reference assignment
+            _settle_heap()
         self._load_error = None
         log.info(
             "index serving",
@@ -730,6 +733,16 @@ class Service:
         if after is not None:
             return SourceChanges(source, None, after, tuple(entities), (), ())
         return SourceChanges(source, before, None, (), tuple(entities), ())
+
+
+def _settle_heap() -> None:
+    """Take the index's millions of long-lived objects out of the cyclic garbage
+    collector's sight: otherwise every full collection walks them all, and a request that
+    happens to trigger one waits ~0.5 s (measured: a 552 ms worst single query). Objects
+    dropped later (a swapped-out index) are still freed by reference counting."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _order(version: ListVersion) -> tuple[date, int]:
