@@ -194,6 +194,9 @@ class Service:
         self._job: UpdateJob | None = None
         self._jobs = 0
         self._watcher: threading.Thread | None = None
+        self._version_counts: dict[
+            int, tuple[dict[str, int], dict[str, dict[LegalEffect, int]]]
+        ] = {}
         self._closing = threading.Event()
 
     @classmethod
@@ -367,7 +370,9 @@ class Service:
 
     def _load_quietly(self) -> None:
         try:
-            self._load_current()
+            screener = self._load_current()
+            for version in screener.view.versions.values():
+                self._counts(version.id)  # warm the lists summary
         except ClearanceError as exc:
             self._load_error = str(exc)
             log.warning("index not loaded: %s", exc)
@@ -482,10 +487,7 @@ class Service:
                 stored.setdefault(version.source, []).append(version)
         out: list[SourceSummary] = []
         for source, version in sorted(view.versions.items()):
-            counts = self._store.entity_counts_by_list(version.id)
-            effects: dict[str, dict[LegalEffect, int]] = {}
-            for (code, effect), n in self._store.effect_counts(version.id).items():
-                effects.setdefault(code, {})[LegalEffect(effect)] = n
+            counts, effects = self._counts(version.id)
             lists = []
             for code in sorted(set(counts) | set(effects)):
                 info = list_info(code)
@@ -512,6 +514,21 @@ class Service:
                 )
             )
         return out
+
+    def _counts(
+        self, version_id: int
+    ) -> tuple[dict[str, int], dict[str, dict[LegalEffect, int]]]:
+        """Entities per list and per (list, legal effect) of one version: a version never
+        changes, so this is computed once (about a second for the SDN list)."""
+        cached = self._version_counts.get(version_id)
+        if cached is not None:
+            return cached
+        counts = self._store.entity_counts_by_list(version_id)
+        effects: dict[str, dict[LegalEffect, int]] = {}
+        for (code, effect), n in self._store.effect_counts(version_id).items():
+            effects.setdefault(code, {})[LegalEffect(effect)] = n
+        self._version_counts[version_id] = (counts, effects)
+        return counts, effects
 
     def search(
         self,
