@@ -154,7 +154,12 @@ def evidence_words(evidence: Evidence) -> str:
     return "".join(parts)
 
 
-def hit(item: Hit, entity_url: EntityUrl) -> dict[str, Any]:
+def hit(
+    item: Hit,
+    entity_url: EntityUrl,
+    related: Sequence[tuple[Entity, str]] = (),
+) -> dict[str, Any]:
+    """A hit for ``_hit.html``; ``related``: the same party's entries on other lists."""
     entity = item.entity
     return {
         "id": entity.id,
@@ -166,6 +171,15 @@ def hit(item: Hit, entity_url: EntityUrl) -> dict[str, Any]:
         "matched_name": item.matched_name,
         "evidence": [evidence_words(e) for e in item.evidence],
         "listings": [listing(x) for x in entity.listings],
+        "related": [
+            {
+                "caption": other.caption,
+                "url": entity_url(other.id),
+                "lists": _lists_of(other),
+                "reason": why,
+            }
+            for other, why in related
+        ],
     }
 
 

@@ -153,7 +153,12 @@ def create_router() -> APIRouter:
             service = _service(request)
             hits = service.search(query, as_of=when, limit=HITS_SHOWN)
             entity_url = _entity_url(request, when)
-            shown = [present.hit(h, entity_url) for h in hits]
+            view = service.view(when)
+            # for each alert, the same party's entries on other lists (as `clearance check`)
+            shown = [
+                present.hit(h, entity_url, view.related(h.entity) if h.match else ())
+                for h in hits
+            ]
             context.update(
                 hits=[h for h in shown if h["match"] or h["score"] >= WEAK_SCORE],
                 weak=[h for h in shown if not h["match"] and h["score"] < WEAK_SCORE],

@@ -81,9 +81,13 @@ def test_search_for_sugon_shows_dawning_with_both_listings(
     expect(results).to_contain_text("Entity List")
     expect(results).to_contain_text("Securities ban (NS-CMIC)")
     expect(results).to_contain_text("Export licence required")
-    dawning = page.locator("li.hit", has_text="DAWNING INFORMATION INDUSTRY")
+    dawning = page.locator("li.hit").filter(
+        has=page.get_by_role("heading", name="DAWNING INFORMATION INDUSTRY CO., LTD")
+    )
     expect(dawning.locator(".tag.match")).to_have_text("Match")
     expect(dawning).to_contain_text("Listed since 2021-12-16")
+    # the same party's Entity List entry, linked from the NS-CMIC hit
+    expect(dawning.get_by_role("link", name="Sugon")).to_be_visible()
     shot(page, "search")
 
 

@@ -32,6 +32,7 @@ def test_search_for_sugon_shows_dawning_with_both_listings(client: TestClient) -
     assert "Listed since" in html
     assert "Matched name" in html
     assert "query words found" in html  # the evidence, in words
+    assert "Also listed" in html  # the Entity List's Sugon and NS-CMIC's Dawning meet
 
 
 def test_search_by_isin_finds_the_entity(client: TestClient) -> None:
@@ -44,6 +45,12 @@ def test_search_with_a_bad_birth_date_says_what_is_wrong(client: TestClient) -> 
     page = client.get("/ui/", params={"q": "sugon", "birth_date": "yesterday"})
     assert page.status_code == 400
     assert "is not YYYY, YYYY-MM or YYYY-MM-DD" in text(page.text)
+
+
+def test_search_text_is_escaped_in_the_page(client: TestClient) -> None:
+    html = client.get("/ui/", params={"q": "<script>alert(1)</script>"}).text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_search_page_without_query_is_a_labelled_form(client: TestClient) -> None:
