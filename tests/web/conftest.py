@@ -21,6 +21,8 @@ from fastapi.testclient import TestClient
 
 from clearance.ingest import import_raw
 from clearance.screen import Service
+from clearance.server import create_app
+from clearance.settings import Settings
 from clearance.store import Store
 from clearance.web import create_router
 from tests.conftest import raw_from_files
@@ -115,11 +117,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(web_service: Service) -> Iterator[str]:
-    """The app served by uvicorn on 127.0.0.1 and a free port, in a thread."""
+    """``clearance serve``'s app (API and web UI, with its request guard) served by uvicorn
+    on 127.0.0.1 and a free port, in a thread."""
     port = _free_port()
-    config = uvicorn.Config(
-        make_app(web_service), host="127.0.0.1", port=port, log_level="warning"
-    )
+    app = create_app(Settings(home=web_service.home), service=web_service)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="web-test-server", daemon=True)
     thread.start()

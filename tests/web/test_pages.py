@@ -99,6 +99,14 @@ def test_lists_page_states_each_legal_effect(client: TestClient) -> None:
     assert "US persons may not purchase or sell publicly traded securities" in html
 
 
+def test_lists_page_as_of_a_date_shows_the_versions_then(client: TestClient) -> None:
+    html = text(client.get("/ui/lists", params={"as_of": "2022-03-15"}).text)
+    assert "current on 2022-03-15" in html
+    assert "2022-02-28" in html
+    assert "2022-03-31" not in html
+    assert "us_ofac_cons" not in html  # first published 2025-12-19
+
+
 def test_changes_page_counts_and_links_sdn_changes(client: TestClient) -> None:
     page = client.get(
         "/ui/changes",
