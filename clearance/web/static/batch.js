@@ -15,6 +15,9 @@
       .then(function (s) {
         bar.style.width = s.percent + "%";
         progress.setAttribute("aria-valuenow", String(s.percent));
+        if (s.state === "reading") {
+          text.textContent = "Reading the file…";
+        }
         if (s.state === "screening") {
           text.textContent = "Screening: " + s.done + " of " + s.total + " rows.";
         }
