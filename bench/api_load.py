@@ -129,11 +129,14 @@ async def _run(
     return tally, time.perf_counter() - started
 
 
-def _serve(home: Path, port: int, threads: int | None) -> subprocess.Popen[bytes]:
+def _serve(
+    home: Path, port: int, threads: int | None, processes: int
+) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "clearance", "--home", str(home), "serve"]
     command += ["--port", str(port)]
     if threads is not None:
         command += ["--workers-threads", str(threads)]
+    command += ["--processes", str(processes)]
     env = {**os.environ, "CLEARANCE_API_RELOAD_INTERVAL": "0"}
     return subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
@@ -160,6 +163,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--scenarios", default="match,batch,search")
     parser.add_argument("--threads", type=int, help="server --workers-threads")
+    parser.add_argument("--processes", type=int, default=1, help="server --processes")
     args = parser.parse_args()
     if (args.home is None) == (args.url is None):
         parser.error("give --home (start a server) or --url (use a running one)")
@@ -169,10 +173,13 @@ def main() -> None:
     if args.home is not None:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        process = _serve(args.home, port, args.threads)
+        process = _serve(args.home, port, args.threads, args.processes)
         started = time.perf_counter()
         _wait_ready(base)
-        print(f"server ready in {time.perf_counter() - started:.1f} s at {base}")
+        print(
+            f"server ({args.processes} process(es)) ready in "
+            f"{time.perf_counter() - started:.1f} s at {base}"
+        )
     try:
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         header = f"{'scenario':<8} {'clients':>7} {'requests':>8} {'req/s':>7} {'queries/s':>9}"

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from clearance import api
 from clearance.screen import Service
-from clearance.settings import Settings
+from clearance.settings import Settings, load_settings
 
 log = logging.getLogger("clearance.server")
 
@@ -69,3 +69,10 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         app.include_router(create_router())
         app.state.web = True  # entity pages at /ui/entities/{id} (reconciliation links)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app from the environment's settings: the factory each process of
+    ``clearance serve --processes N`` imports."""
+    api.configure_logging()
+    return create_app(load_settings())
