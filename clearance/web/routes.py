@@ -289,7 +289,8 @@ def create_router() -> APIRouter:
         PREFIX + "/batch/{job_id}", name="web_batch_job", response_class=HTMLResponse
     )
     def batch_job(request: Request, job_id: str) -> HTMLResponse:
-        job = jobs.get(job_id)
+        service = _service(request)
+        job = jobs.get(service, job_id)
         if job is None:
             return _problem(
                 request,
@@ -301,12 +302,14 @@ def create_router() -> APIRouter:
             "web_batch",
             job=job,
             percent=percent(job.done, job.total, job.state),
-            summary=summary(job) if job.state == "done" else None,
+            summary=summary(jobs.results(service, job.id))
+            if job.state == "done"
+            else None,
         )
 
     @router.get(PREFIX + "/batch/{job_id}/status", name="web_batch_status")
-    def batch_status(job_id: str) -> Response:
-        job = jobs.get(job_id)
+    def batch_status(request: Request, job_id: str) -> Response:
+        job = jobs.get(_service(request), job_id)
         if job is None:
             return Response(
                 '{"error": "not_found"}', status_code=404, media_type="application/json"
@@ -315,11 +318,13 @@ def create_router() -> APIRouter:
 
     @router.get(PREFIX + "/batch/{job_id}/results.{fmt}", name="web_batch_results")
     def batch_results(request: Request, job_id: str, fmt: str) -> Response:
-        job = jobs.get(job_id)
+        service = _service(request)
+        job = jobs.get(service, job_id)
         if job is None or job.state != "done" or fmt not in ("csv", "json"):
             return _problem(request, NotFound("batch results", f"{job_id}.{fmt}"))
+        rows = jobs.results(service, job.id)
         stem = re.sub(r"[^\w.-]+", "_", job.filename.rsplit(".", 1)[0]) or "batch"
-        body = results_csv(job) if fmt == "csv" else results_json(job)
+        body = results_csv(rows) if fmt == "csv" else results_json(job, rows)
         media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
         return Response(
             body.encode("utf-8"),

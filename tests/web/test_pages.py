@@ -12,6 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
+from clearance.screen import Service
+from tests.web.conftest import make_app
+
 pytestmark = pytest.mark.realdata
 
 VEKSELBERG = "us_ofac_sdn:24306"  # gained the RUSSIA-EO14024 program on 2022-03-31
@@ -194,6 +197,34 @@ def test_batch_without_a_name_column_fails_with_the_reason(client: TestClient) -
     assert status["state"] == "failed"
     assert "no 'name' or 'identifier' column" in str(status["error"])
     assert "no 'name' or 'identifier' column" in text(client.get(location).text)
+
+
+def test_another_server_process_answers_for_a_batch(
+    client: TestClient, web_service: Service
+) -> None:
+    body = b"qid,name\nq1,Sugon\n"
+    page = client.post(
+        "/ui/batch",
+        files={"file": ("one.csv", body, "text/csv")},
+        follow_redirects=False,
+    )
+    location = page.headers["location"]
+    # a second app with its own router: what `clearance serve --processes 2` runs
+    with TestClient(make_app(web_service)) as other:
+        status = _wait_done(other, location)
+        assert status["state"] == "done"
+        rows = list(
+            csv.DictReader(io.StringIO(other.get(f"{location}/results.csv").text))
+        )
+    assert [r["qid"] for r in rows] == ["q1", "q1"]  # Sugon alerts on two lists
+    job_id = location.rsplit("/", 1)[1]
+    folder = web_service.home / "batches" / job_id
+    assert sorted(p.name for p in folder.iterdir()) == ["job.json", "results.jsonl"]
+
+
+def test_batch_ids_are_not_paths(client: TestClient) -> None:
+    for job_id in ("..", "..%2F..%2Fclearance.db", "job.json"):
+        assert client.get(f"/ui/batch/{job_id}/status").status_code == 404
 
 
 def test_static_files_are_served_and_others_are_not(client: TestClient) -> None:
