@@ -19,7 +19,8 @@
           text.textContent = "Reading the file…";
         }
         if (s.state === "screening") {
-          text.textContent = "Screening: " + s.done + " of " + s.total + " rows.";
+          text.textContent = "Screening: " + s.done.toLocaleString("en-GB") + " of " +
+            s.total.toLocaleString("en-GB") + " rows.";
         }
         if (s.state === "done" || s.state === "failed") {
           window.location.reload();
