@@ -42,7 +42,7 @@ from clearance.screen import (
 
 log = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a 20 MB CSV is ~300,000 names; larger files: CLI
+MAX_UPLOAD_BYTES = 20_000_000  # a 20 MB CSV is ~300,000 names; larger files: the CLI
 MAX_ROWS = 200_000  # rows screened per upload; the rest is refused up front
 JOBS_KEPT = 20  # batches (and their results) kept in the home folder, newest first
 RUNNING_AT_ONCE = 1  # batches screened at a time per process (2 cores, one index)

@@ -22,6 +22,7 @@ from clearance.match import Query, default_weights
 from clearance.model import Schema, parse_partial_date
 from clearance.normalize import country_code
 from clearance.screen import Service
+from clearance.settings import Settings
 from clearance.web import present
 from clearance.web.batch import (
     MAX_UPLOAD_BYTES,
@@ -36,7 +37,11 @@ PREFIX = "/ui"
 HITS_SHOWN = 10
 WEAK_SCORE = 0.05  # hits below this are listed apart, folded ("weaker candidates")
 CHANGES_SHOWN = 200  # entities per table on the changes page before "and N more"
-_STATIC = {"style.css": "text/css", "batch.js": "text/javascript"}
+_STATIC = {
+    "style.css": "text/css",
+    "batch.js": "text/javascript",
+    "upload.js": "text/javascript",
+}
 _SCHEMAS = [
     (Schema.PERSON.value, "Person"),
     (Schema.ORGANIZATION.value, "Organisation"),
@@ -247,11 +252,7 @@ def create_router() -> APIRouter:
     @router.get(PREFIX + "/batch", name="web_batch", response_class=HTMLResponse)
     def batch_form(request: Request) -> HTMLResponse:
         return _render(
-            request,
-            "batch.html",
-            "web_batch",
-            error=None,
-            max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+            request, "batch.html", "web_batch", error=None, **_upload_limit(request)
         )
 
     @router.post(PREFIX + "/batch", name="web_batch_upload", response_model=None)
@@ -260,12 +261,11 @@ def create_router() -> APIRouter:
         file: Annotated[UploadFile, File()],
         as_of: Annotated[str, Form()] = "",
     ) -> Response:
-        data = await file.read(MAX_UPLOAD_BYTES + 1)
+        limit = _upload_limit(request)
+        data = await file.read(limit["max_bytes"] + 1)
         try:
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise InvalidQuery(
-                    "file", f"larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
-                )
+            if len(data) > limit["max_bytes"]:
+                raise InvalidQuery("file", f"larger than {limit['max_size']}")
             job = jobs.start(
                 _service(request),
                 file.filename or "upload.csv",
@@ -273,14 +273,9 @@ def create_router() -> APIRouter:
                 _date(as_of, "Lists as of"),
             )
         except ClearanceError as exc:
-            status = 413 if len(data) > MAX_UPLOAD_BYTES else 400
+            status = 413 if len(data) > limit["max_bytes"] else 400
             return _render(
-                request,
-                "batch.html",
-                "web_batch",
-                status,
-                error=str(exc),
-                max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+                request, "batch.html", "web_batch", status, error=str(exc), **limit
             )
         target = request.url_for("web_batch_job", job_id=job.id)
         return RedirectResponse(str(target), status_code=303)
@@ -335,6 +330,17 @@ def create_router() -> APIRouter:
         )
 
     return router
+
+
+def _upload_limit(request: Request) -> dict[str, Any]:
+    """The largest upload the server takes: ours, or the API's body limit if smaller
+    (``clearance serve`` puts its settings on the app)."""
+    limit = MAX_UPLOAD_BYTES
+    settings = getattr(request.app.state, "settings", None)
+    if isinstance(settings, Settings):
+        limit = min(limit, settings.api_max_body)
+    size = f"{limit / 1_000_000:.3g} MB" if limit >= 100_000 else f"{limit:,} bytes"
+    return {"max_bytes": limit, "max_size": size}
 
 
 def _query(form: dict[str, str]) -> Query:

@@ -167,6 +167,19 @@ def test_batch_upload_completes_with_progress_and_downloads(
     assert any(r["match"] == "yes" and "us_bis_el" in r["lists"] for r in results)
 
 
+def test_batch_page_refuses_a_file_above_the_servers_limit(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.csv"  # the server's default body limit is 1 MB
+    big.write_text("qid,name\n" + "1,Sugon Information Industry\n" * 40_000)
+    page.goto(f"{live_server}/ui/batch")
+    expect(page.locator("label[for=file]")).to_contain_text("up to 1 MB")
+    page.get_by_label("File to screen").set_input_files(big)
+    page.get_by_role("button", name="Upload and screen").click()
+    expect(page.get_by_role("alert")).to_contain_text("larger than 1 MB")
+    assert page.url.endswith("/ui/batch")
+
+
 def test_lists_and_changes_pages(page: Page, live_server: str) -> None:
     page.goto(f"{live_server}/ui/lists")
     expect(page.locator("table")).to_contain_text("us_ofac_sdn")

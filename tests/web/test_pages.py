@@ -222,6 +222,13 @@ def test_another_server_process_answers_for_a_batch(
     assert sorted(p.name for p in folder.iterdir()) == ["job.json", "results.jsonl"]
 
 
+def test_batch_upload_above_the_limit_is_a_413_page(client: TestClient) -> None:
+    body = b"qid,name\n" + b"1,Sugon\n" * 2_600_000  # 20.8 MB
+    page = client.post("/ui/batch", files={"file": ("big.csv", body, "text/csv")})
+    assert page.status_code == 413
+    assert "larger than 20 MB" in page.text
+
+
 def test_batch_ids_are_not_paths(client: TestClient) -> None:
     for job_id in ("..", "..%2F..%2Fclearance.db", "job.json"):
         assert client.get(f"/ui/batch/{job_id}/status").status_code == 404
