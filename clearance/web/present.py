@@ -438,3 +438,21 @@ def changes_page(
             }
         )
     return out
+
+
+def latest_versions(versions: Sequence[ListVersion]) -> list[dict[str, Any]]:
+    """Per source, its newest list version and the one before (versions come in
+    publication order), for the changes page's starting table."""
+    by_source: dict[str, list[ListVersion]] = {}
+    for version in versions:
+        by_source.setdefault(version.source, []).append(version)
+    return [
+        {
+            "source": source,
+            "title": list_info(source).title,
+            "newest": items[-1].published.isoformat(),
+            "previous": items[-2].published.isoformat() if len(items) > 1 else None,
+            "versions": len(items),
+        }
+        for source, items in sorted(by_source.items())
+    ]

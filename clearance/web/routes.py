@@ -234,7 +234,9 @@ def create_router() -> APIRouter:
             "error": None,
             "shown": CHANGES_SHOWN,
         }
-        if len(form["source"]) > 0 or len(form["since"]) > 0 or len(form["until"]) > 0:
+        if not any(form.values()):
+            context["latest"] = present.latest_versions(service.versions())
+        else:
             try:
                 items = service.changes(
                     form["source"] or None,

@@ -124,6 +124,15 @@ def test_changes_page_counts_and_links_sdn_changes(client: TestClient) -> None:
     assert f"/ui/entities/{VEKSELBERG}#timeline" in html
 
 
+def test_changes_page_starts_from_each_sources_newest_versions(
+    client: TestClient,
+) -> None:
+    html = text(client.get("/ui/changes").text)
+    row = html.split("?source=us_ofac_sdn", 1)[1].split("</tr>", 1)[0]
+    assert "2022-03-31" in row and "2022-02-28" in row
+    assert "?source=us_ofac_cons" not in html  # one version: nothing to compare
+
+
 def test_changes_page_refuses_a_reversed_period(client: TestClient) -> None:
     page = client.get(
         "/ui/changes", params={"since": "2022-03-31", "until": "2022-02-28"}
