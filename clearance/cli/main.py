@@ -603,10 +603,12 @@ from clearance.cli.monitor import (  # noqa: E402
     after_update,
     audit_batch,
     audit_check,
-    register,
 )
+from clearance.cli.monitor import register as register_monitor  # noqa: E402
+from clearance.cli.serve import register as register_serve  # noqa: E402 -- uses this module
 
-register(app)
+register_monitor(app)
+register_serve(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,5 +1,5 @@
 """Screening services: single queries, streaming batches and pairwise comparison over the
-store's index."""
+store's index, and the thread-safe ``Service`` the HTTP API and web UI share."""
 
 from clearance.screen.batch import (
     BadRow,
@@ -19,6 +19,19 @@ from clearance.screen.compare import (
     pair_json,
     query_from_ftm,
 )
+from clearance.screen.service import (
+    COLLECTIONS,
+    EntityDetail,
+    ListingDetail,
+    ListSummary,
+    RelationDetail,
+    Service,
+    SourceChanges,
+    SourceSummary,
+    UpdateJob,
+    UpdateRun,
+    UpdateStep,
+)
 from clearance.screen.single import (
     Screener,
     feature_rows,
@@ -29,12 +42,23 @@ from clearance.screen.single import (
 )
 
 __all__ = [
+    "COLLECTIONS",
     "BadRow",
+    "EntityDetail",
+    "ListSummary",
+    "ListingDetail",
     "NeutralLexicon",
     "PairResult",
+    "RelationDetail",
     "Row",
     "RowResult",
     "Screener",
+    "Service",
+    "SourceChanges",
+    "SourceSummary",
+    "UpdateJob",
+    "UpdateRun",
+    "UpdateStep",
     "compare",
     "compare_pairs",
     "evidence_json",

@@ -1,5 +1,13 @@
 """The versioned, append-only store: the only place with SQL."""
 
+from clearance.store.apikeys import (
+    ApiKey,
+    Role,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+    verify_api_key,
+)
 from clearance.store.audit import (
     AuditLog,
     AuditRecord,
@@ -36,6 +44,7 @@ from clearance.store.watch import (
 __all__ = [
     "Alert",
     "AlertKind",
+    "ApiKey",
     "AuditLog",
     "AuditRecord",
     "ChainCheck",
@@ -51,6 +60,7 @@ __all__ = [
     "NewAlert",
     "OutboxItem",
     "PartyFields",
+    "Role",
     "Store",
     "VersionMeta",
     "View",
@@ -60,8 +70,12 @@ __all__ = [
     "Writer",
     "canonical_json",
     "compare_records",
+    "create_api_key",
     "diff_versions",
     "digest",
     "entity_history",
+    "list_api_keys",
     "local_user",
+    "revoke_api_key",
+    "verify_api_key",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,6 +29,7 @@ from clearance.model import (
     merge_entities,
 )
 from clearance.normalize import normalize_text
+from clearance.store import apikeys
 from clearance.store.audit import adopt_legacy, append_record, local_user
 
 SCHEMA_VERSION = 1
@@ -129,21 +131,56 @@ class Writer:
 class Store:
     """The embedded store. Open with ``Store.open(home)``; close with ``close()``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, per_thread: bool = False) -> None:
+        """Open (and migrate) the database at ``path``.
+
+        Args:
+            per_thread: give each thread its own connection (for a threaded server);
+                by default the store has one connection, usable by its creating thread.
+        """
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self._local = threading.local() if per_thread else None
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._owner = threading.get_ident()
+        self._main = self._connect()
         self._migrate()
 
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self.path,
+            isolation_level=None,
+            timeout=30.0,
+            # per-thread connections are only used by their thread; close() may run elsewhere
+            check_same_thread=self._local is None,
+        )
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        with self._lock:
+            self._connections.append(db)
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._local is None:
+            return self._main
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._main if threading.get_ident() == self._owner else self._connect()
+            self._local.db = db
+        return db
+
     @classmethod
-    def open(cls, home: Path) -> Store:
+    def open(cls, home: Path, *, per_thread: bool = False) -> Store:
         home.mkdir(parents=True, exist_ok=True)
-        return cls(home / "clearance.db")
+        return cls(home / "clearance.db", per_thread=per_thread)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -156,6 +193,7 @@ class Store:
             sql = resources.files("clearance.store").joinpath(name).read_text("utf-8")
             self._db.executescript(sql)
         adopt_legacy(self._db)
+        self._db.executescript(apikeys.schema_sql())
         row = self._db.execute(
             "SELECT value FROM meta WHERE key='schema_version'"
         ).fetchone()
