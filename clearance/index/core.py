@@ -219,7 +219,7 @@ def fuzzy_vocab(index: MatchIndex, token: str, limit: int = 8) -> list[str]:
     need = max(2, len(grams) // 2 - 1)
     ranked = sorted(
         (t for t, n in counts.items() if n >= need and abs(len(t) - len(token)) <= 3),
-        key=lambda t: -counts[t],
+        key=lambda t: (-counts[t], t),  # ties by word: the same in every process
     )
     return ranked[:limit]
 
