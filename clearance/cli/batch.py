@@ -1,0 +1,191 @@
+"""``clearance batch`` and ``clearance portfolio``: whole files screened, streaming.
+
+Exit codes (besides the common ones in ``clearance.cli.main``): ``batch`` exits 0 when
+every row was screened and 1 when any row could not be (its row number and reason are in
+``OUTPUT.errors.csv``); an unreadable input or a bad option also exits 1, with one line
+on stderr and no output written.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from clearance.cli import main
+from clearance.screen import (
+    BatchSummary,
+    ColumnMap,
+    Screener,
+    run_batch,
+    sidecar,
+)
+
+ColOption = Annotated[str | None, typer.Option(show_default=False)]
+
+
+class _RowsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        rows = int(task.fields.get("rows", 0))
+        elapsed = task.elapsed or 0.0
+        rate = rows / elapsed if elapsed > 0 else 0.0
+        return Text(f"{rows:,} rows  {rate:,.0f} rows/s")
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("screening"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        _RowsPerSecond(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def summary_table(summary: BatchSummary, output: Path) -> Table:
+    table = Table(title=f"Batch summary: {output}", show_header=True)
+    table.add_column("")
+    table.add_column("rows", justify="right")
+    table.add_row("screened", f"{summary.rows:,}")
+    if summary.resumed_at_row > 0:
+        table.add_row("  of them in an earlier run", f"{summary.resumed_at_row:,}")
+    table.add_row("with an alert", f"{summary.alerts:,}")
+    table.add_row("not screened (errors)", f"{summary.errors:,}")
+    table.add_row("with a warning", f"{summary.warnings:,}")
+    for title, counts in (
+        ("alerts on list", summary.alerts_by_list),
+        ("alerts by legal effect", summary.alerts_by_legal_effect),
+    ):
+        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            table.add_row(f"{title} {key}", f"{count:,}")
+    return table
+
+
+def batch_command(
+    ctx: typer.Context,
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            help="CSV (any delimiter and encoding), XLSX, Parquet or JSON lines.",
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            help="Results: .csv or .parquet (input columns + results) or .jsonl "
+            "(the batch contract: qid and hits).",
+        ),
+    ],
+    as_of: main.AsOfOption = None,
+    threshold: Annotated[float | None, typer.Option(help="Alert threshold.")] = None,
+    limit: Annotated[int, typer.Option(help="Hits per row.")] = 10,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (default: all cores).")
+    ] = 0,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from the last checkpoint.")
+    ] = False,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="csv, xlsx, parquet or jsonl (default: by extension)."
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="CSV delimiter (default: sniffed; 'tab' for tab)."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding (default: UTF-16 BOM, UTF-8 or cp1252)."),
+    ] = None,
+    name_col: ColOption = None,
+    country_col: ColOption = None,
+    id_col: ColOption = None,
+    schema_col: ColOption = None,
+    birth_date_col: ColOption = None,
+    identifier_col: ColOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    json_: main.JsonOption = False,
+) -> None:
+    """Screen every row of a file: one output row per input row with the best hits,
+    scores, lists, legal effects and evidence; bad rows in OUTPUT.errors.csv; a summary
+    printed and written to OUTPUT.summary.json. Exit code 1 if any row failed."""
+    c = main._ctx(ctx)
+    mapping = ColumnMap(
+        name=name_col,
+        schema=schema_col,
+        country=country_col,
+        birth_date=birth_date_col,
+        identifier=identifier_col,
+        id=id_col,
+    )
+    count = workers if workers > 0 else (os.cpu_count() or 1)
+    console = Console(stderr=True)
+    with c.store() as store:
+        view = c.view(store, as_of)
+        screener = Screener(view, c.settings.home / "index")
+        settings: dict[str, Any] = {"as_of": as_of, "index": screener.index.key}
+        progress = _progress(console)
+        task = progress.add_task("rows", total=1.0, rows=0)
+
+        def advance(rows: int, share: float) -> None:
+            if not progress.live.is_started:  # once the input is known to be readable
+                progress.start()
+            progress.update(task, completed=share, rows=rows)
+
+        try:
+            summary = run_batch(
+                screener,
+                input_path,
+                output,
+                mapping=mapping,
+                format=format_,
+                delimiter=delimiter,
+                encoding=encoding,
+                threshold=threshold,
+                limit=limit,
+                workers=count,
+                resume=resume,
+                settings=settings,
+                on_progress=None if quiet else advance,
+            )
+        finally:
+            progress.stop()
+    if json_:
+        main._print_json(summary.to_json())
+    else:
+        out = Console(soft_wrap=False)
+        out.print(summary_table(summary, output))
+        console.print(
+            f"{summary.rows:,} rows screened, {summary.alerts:,} with an alert, "
+            f"{summary.errors:,} unusable (see {sidecar(output, '.errors.csv')}); "
+            f"summary in {sidecar(output, '.summary.json')}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if summary.errors > 0:
+        raise typer.Exit(main.EXIT_INPUT)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(main.handle_errors(batch_command))
