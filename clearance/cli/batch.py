@@ -9,6 +9,7 @@ on stderr and no output written.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,8 +31,12 @@ from clearance.cli import main
 from clearance.screen import (
     BatchSummary,
     ColumnMap,
+    HoldingColumns,
+    IndexScreener,
+    PortfolioSummary,
     Screener,
     run_batch,
+    run_portfolio,
     sidecar,
 )
 
@@ -124,6 +129,9 @@ def batch_command(
     schema_col: ColOption = None,
     birth_date_col: ColOption = None,
     identifier_col: ColOption = None,
+    checkpoint_every: Annotated[
+        float, typer.Option(help="Seconds between checkpoints (for --resume).")
+    ] = 2.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     json_: main.JsonOption = False,
 ) -> None:
@@ -168,6 +176,7 @@ def batch_command(
                 resume=resume,
                 settings=settings,
                 on_progress=None if quiet else advance,
+                checkpoint_seconds=checkpoint_every,
             )
         finally:
             progress.stop()
@@ -187,5 +196,112 @@ def batch_command(
         raise typer.Exit(main.EXIT_INPUT)
 
 
+def portfolio_table(summary: PortfolioSummary, output: Path) -> Table:
+    table = Table(
+        title=f"{summary.listed:,} of {summary.holdings:,} holdings listed "
+        f"({summary.name_match_only:,} on the issuer name only): {output}"
+    )
+    for column in ("row", "holding", "listed entity", "basis", "status"):
+        table.add_column(column)
+    for row in summary.listed_rows:
+        held = [str(row[c]) for c in row if c not in PORTFOLIO_SHOWN and row[c]]
+        basis = str(row["match_basis"])
+        if row["name_match_only"] is True:
+            basis += " (name only: review)"
+        table.add_row(
+            str(row["row"]),
+            " ".join(held)[:40],
+            f"{row['matched_entity']} [{row['matched_id']}]",
+            basis,
+            str(row["status"]),
+        )
+    return table
+
+
+PORTFOLIO_SHOWN = {
+    "row", "listed", "status", "match_basis", "name_match_only", "name_score",
+    "matched_id", "matched_entity", "matched_list", "programs", "listed_on",
+    "effective_on", "purchase_prohibited_on", "divestment_deadline", "legal_effect",
+    "legal_effect_text", "other_matches", "error",
+}  # fmt: skip
+
+
+def portfolio_command(
+    ctx: typer.Context,
+    holdings: Annotated[
+        Path,
+        typer.Argument(
+            help="Holdings: CSV, XLSX, Parquet or JSON lines with ISIN, ticker and/or "
+            "issuer name columns."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            help="Every input column plus the status: .csv, .jsonl, .parquet.",
+        ),
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="State the status on this date, against the lists as they stood then "
+            "(default: today, current lists).",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Alert threshold for issuer names.")
+    ] = None,
+    isin_col: ColOption = None,
+    ticker_col: ColOption = None,
+    issuer_col: ColOption = None,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="csv, xlsx, parquet or jsonl (default: by extension)."
+        ),
+    ] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding.")] = None,
+    json_: main.JsonOption = False,
+) -> None:
+    """Check a portfolio against NS-CMIC and the other lists with a securities effect:
+    ISIN and ticker exactly, issuer names through the matching engine (flagged when
+    only the name matched), with listing, effective and divestment dates and the status
+    on the date. Exit code 1 if any holding could not be checked."""
+    c = main._ctx(ctx)
+    on = date.today() if as_of is None else main.parse_date(as_of, "--as-of")
+    with c.store() as store:
+        screener = Screener(c.view(store, as_of), c.settings.home / "index")
+        summary = run_portfolio(
+            IndexScreener(screener.index),
+            holdings,
+            output,
+            on=on,
+            columns=HoldingColumns(isin=isin_col, ticker=ticker_col, issuer=issuer_col),
+            threshold=threshold,
+            format=format_,
+            delimiter=delimiter,
+            encoding=encoding,
+        )
+    if json_:
+        main._print_json(
+            {
+                "holdings": summary.holdings,
+                "listed": summary.listed,
+                "name_match_only": summary.name_match_only,
+                "errors": summary.errors,
+                "as_of": on.isoformat(),
+                "listed_holdings": summary.listed_rows,
+            }
+        )
+    else:
+        Console(soft_wrap=False).print(portfolio_table(summary, output))
+    if summary.errors > 0:
+        raise typer.Exit(main.EXIT_INPUT)
+
+
 def register(app: typer.Typer) -> None:
     app.command("batch")(main.handle_errors(batch_command))
+    app.command("portfolio")(main.handle_errors(portfolio_command))

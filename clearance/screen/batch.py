@@ -367,6 +367,14 @@ class ColumnMap:
             )
         return resolved
 
+    def text_columns(self) -> list[str]:
+        """The query's columns (a line break in one of them is a quote left open)."""
+        values = (getattr(self, f.name) for f in fields(self))
+        return [v for v in values if v is not None]
+
+    def key_column(self) -> str | None:
+        return self.id
+
 
 DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("name", "full_name", "fullname", "customer_name", "entity_name",

@@ -15,18 +15,16 @@ import io
 import json
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, Protocol, Self, TypeVar
 
 from clearance.errors import InvalidQuery
 from clearance.screen.batch import (
-    OUTPUT_COLUMNS,
     BadRow,
-    ColumnMap,
     OutputRow,
     Record,
     contract_json,
@@ -51,8 +49,6 @@ WHOLE_LINE = "\x1f"  # a one-column file: the whole line is the value, commas an
 _SNIFF_BYTES = 1 << 16
 _PARQUET_BATCH = 10_000
 _JSON_PEEK = 1000  # JSON lines: columns are the keys met in the first lines
-# the query columns: a line break in one of them is a quote left open
-_QUERY_ROLES = ("name", "schema", "country", "birth_date", "identifier", "id")
 
 
 def file_format(path: Path, override: str | None = None) -> str:
@@ -83,13 +79,29 @@ def output_format(path: Path) -> str:
     return found
 
 
+class Roles(Protocol):
+    """Which columns play which part: a ``ColumnMap`` (screening) or the holdings'
+    columns of a portfolio."""
+
+    def resolve(self, columns: Sequence[str]) -> Self: ...
+
+    def text_columns(self) -> list[str]:
+        """The resolved columns in which a line break means a quote left open."""
+        ...
+
+    def key_column(self) -> str | None: ...
+
+
+M = TypeVar("M", bound=Roles)
+
+
 @dataclass(slots=True)
-class Table:
+class Table(Generic[M]):
     """An open input file: its columns, the resolved column mapping, and its rows
     (``(row number, record or BadRow)``), read lazily."""
 
     columns: list[str]
-    mapping: ColumnMap
+    mapping: M
     rows: Iterator[tuple[int, Record | BadRow]]
     done: Callable[[], float]  # the share of the file read so far, 0..1
     total_rows: int | None = None  # when the format says it up front
@@ -135,7 +147,7 @@ def _lenient(line: str, delimiter: str) -> list[str] | None:
         return None
 
 
-def sniff_delimiter(header: str, mapping: ColumnMap) -> str:
+def sniff_delimiter(header: str, mapping: Roles) -> str:
     """The delimiter (comma, semicolon, tab or bar) that splits the header into columns
     the mapping can use; else the one giving most columns; one column: the whole line."""
 
@@ -208,13 +220,14 @@ def _csv_rows(
     columns: list[str],
     first_line: int,
     delimiter: str,
-    mapping: ColumnMap,
+    mapping: Roles,
 ) -> Iterator[tuple[int, Record | BadRow]]:
     """The records after the header. A quote left open would swallow the lines after
     it: a row whose query columns span lines, or that fails to parse over several
     lines, is a ``BadRow``, and reading restarts on the next line."""
     lines = _Lines(iter(text), first_line)
-    query_columns = [getattr(mapping, r) for r in _QUERY_ROLES]
+    query_columns = mapping.text_columns()
+    key = mapping.key_column()
     number = 0
     while True:
         if delimiter == WHOLE_LINE:
@@ -231,7 +244,7 @@ def _csv_rows(
                 number += 1
                 row = _csv_record(columns, record, start, delimiter)
                 if isinstance(row, BadRow):
-                    row = _with_key(row, columns, record, mapping.id)
+                    row = _with_key(row, columns, record, key)
                 elif len(taken) > 1:
                     values = [str(row.get(c) or "") for c in query_columns if c]
                     if any("\n" in v or "\r" in v for v in values):
@@ -242,7 +255,7 @@ def _csv_rows(
                             ),
                             columns,
                             record,
-                            mapping.id,
+                            key,
                         )
                         lines.taken = taken
                         restart = True
@@ -264,14 +277,12 @@ def _csv_rows(
                 bad = BadRow(f"line {start}: broken quoting ({why})")
                 yield (
                     number,
-                    _with_key(
-                        bad, columns, _lenient(first, delimiter) or [], mapping.id
-                    ),
+                    _with_key(bad, columns, _lenient(first, delimiter) or [], key),
                 )
             else:  # one sloppy line, e.g. a space after a closing quote: read leniently
                 row = _csv_record(columns, record_or_none, start, delimiter)
                 if isinstance(row, BadRow):
-                    row = _with_key(row, columns, record_or_none, mapping.id)
+                    row = _with_key(row, columns, record_or_none, key)
                 yield number, row
             lines.restart_after_first()
             restart = True
@@ -281,8 +292,8 @@ def _csv_rows(
 
 @contextmanager
 def _open_csv(
-    path: Path, mapping: ColumnMap, delimiter: str | None, encoding: str | None
-) -> Iterator[Table]:
+    path: Path, mapping: M, delimiter: str | None, encoding: str | None
+) -> Iterator[Table[M]]:
     with path.open("rb") as raw:
         enc = encoding or sniff_encoding(raw.read(_SNIFF_BYTES))
         raw.seek(0)
@@ -328,7 +339,7 @@ def _cell(value: object) -> object:
 
 
 @contextmanager
-def _open_xlsx(path: Path, mapping: ColumnMap) -> Iterator[Table]:
+def _open_xlsx(path: Path, mapping: M) -> Iterator[Table[M]]:
     from openpyxl import load_workbook  # only for .xlsx input
 
     try:
@@ -367,7 +378,7 @@ def _open_xlsx(path: Path, mapping: ColumnMap) -> Iterator[Table]:
 
 
 @contextmanager
-def _open_parquet(path: Path, mapping: ColumnMap) -> Iterator[Table]:
+def _open_parquet(path: Path, mapping: M) -> Iterator[Table[M]]:
     import pyarrow.parquet as pq  # only for .parquet files
 
     try:
@@ -400,9 +411,7 @@ def _open_parquet(path: Path, mapping: ColumnMap) -> Iterator[Table]:
 
 
 @contextmanager
-def _open_jsonl(
-    path: Path, mapping: ColumnMap, encoding: str | None
-) -> Iterator[Table]:
+def _open_jsonl(path: Path, mapping: M, encoding: str | None) -> Iterator[Table[M]]:
     with path.open("rb") as raw:
         enc = encoding or sniff_encoding(raw.read(_SNIFF_BYTES))
         raw.seek(0)
@@ -463,16 +472,17 @@ def _json_cell(value: object) -> object:
 @contextmanager
 def open_table(
     path: Path,
-    mapping: ColumnMap | None = None,
+    mapping: M,
     *,
     format: str | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
-) -> Iterator[Table]:
+) -> Iterator[Table[M]]:
     """Open a batch input file for streaming.
 
     Args:
-        mapping: which column is which (unresolved: defaults for the usual headers).
+        mapping: which column is which (unresolved, e.g. ``ColumnMap()`` for the
+            usual headers).
         format: csv, xlsx, parquet or jsonl; by default from the extension.
         delimiter: CSV only; by default the one that splits the header into columns.
         encoding: CSV and JSON lines; by default UTF-16 (BOM), UTF-8 or Windows-1252.
@@ -483,7 +493,7 @@ def open_table(
     if not path.is_file():
         raise InvalidQuery("INPUT", f"no such file: {path}")
     kind = file_format(path, format)
-    wanted = mapping or ColumnMap()
+    wanted = mapping
     if kind == "xlsx":
         opened = _open_xlsx(path, wanted)
     elif kind == "parquet":
@@ -512,9 +522,23 @@ class RowWriter:
     written so far (after ``flush``), the point a resumed run truncates back to."""
 
     def __init__(
-        self, path: Path, columns: list[str], kind: str, offset: int | None
+        self,
+        path: Path,
+        columns: list[str],
+        kind: str,
+        offset: int | None,
+        *,
+        types: Mapping[str, str] | None = None,
+        contract: bool = True,
     ) -> None:
+        """Args:
+        types: Arrow types of the non-text columns ("int", "float", "bool"), for
+            Parquet; by default those of ``OUTPUT_COLUMNS``.
+        contract: JSON lines in the ``clearance batch`` contract (else flat rows).
+        """
         self.path, self.columns, self.kind = path, columns, kind
+        self.types = OUTPUT_TYPES if types is None else types
+        self.contract = contract
         self._parquet: Any = None
         if kind == "parquet":
             self._parts = path.with_name(path.name + ".parts")
@@ -542,7 +566,14 @@ class RowWriter:
         if self.kind == "parquet":
             self._write_part(rows)
         elif self.kind == "jsonl":
-            text = "".join(contract_json(r) + "\n" for r in rows)
+            if self.contract:
+                text = "".join(contract_json(r) + "\n" for r in rows)
+            else:
+                text = "".join(
+                    json.dumps({c: r.get(c) for c in self.columns}, ensure_ascii=False)
+                    + "\n"
+                    for r in rows
+                )
             self._handle.write(text.encode("utf-8"))
         else:
             values = [[_csv_value(r.get(c)) for c in self.columns] for r in rows]
@@ -555,7 +586,7 @@ class RowWriter:
         if len(rows) == 0:
             return
         data = {c: [r.get(c) for r in rows] for c in self.columns}
-        table = pa.table(data, schema=parquet_schema(self.columns))
+        table = pa.table(data, schema=parquet_schema(self.columns, self.types))
         tmp = self._parts / f"part-{self._part:08d}.tmp"
         pq.write_table(table, tmp)
         tmp.replace(self._parts / f"part-{self._part:08d}.parquet")
@@ -580,7 +611,7 @@ class RowWriter:
             return
         import pyarrow.parquet as pq
 
-        schema = parquet_schema(self.columns)
+        schema = parquet_schema(self.columns, self.types)
         tmp = self.path.with_name(self.path.name + ".tmp")
         with pq.ParquetWriter(tmp, schema) as writer:
             for part in sorted(self._parts.glob("part-*.parquet")):
@@ -591,15 +622,12 @@ class RowWriter:
         self._parts.rmdir()
 
 
-def parquet_schema(columns: list[str]) -> Any:
-    """Output columns' Arrow types: input columns text, the fixed ones typed."""
+OUTPUT_TYPES = {"row": "int", "match": "bool", "hit_count": "int", "top_score": "float"}
+
+
+def parquet_schema(columns: list[str], types: Mapping[str, str]) -> Any:
+    """The Arrow schema of output columns: ``types`` names the non-text ones."""
     import pyarrow as pa
 
-    types = {"row": pa.int64(), "match": pa.bool_(), "hit_count": pa.int64()}
-    types["top_score"] = pa.float64()
-    return pa.schema(
-        [
-            (c, types.get(c, pa.string()) if c in OUTPUT_COLUMNS else pa.string())
-            for c in columns
-        ]
-    )
+    arrow = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+    return pa.schema([(c, arrow.get(types.get(c, ""), pa.string())) for c in columns])

@@ -173,7 +173,10 @@ class _Errors:
 
 
 def _identity(
-    input_path: Path, table: Table, output_kind: str, settings: dict[str, Any]
+    input_path: Path,
+    table: Table[ColumnMap],
+    output_kind: str,
+    settings: dict[str, Any],
 ) -> dict[str, Any]:
     stat = input_path.stat()
     return {
@@ -212,11 +215,12 @@ def run_batch(
     settings: dict[str, Any] | None = None,
     on_progress: Callable[[int, float], None] | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    checkpoint_seconds: float = CHECKPOINT_SECONDS,
 ) -> BatchSummary:
     """Screen every row of ``input_path`` into ``output`` (CSV, JSON lines or Parquet by
     extension), with ``OUTPUT.errors.csv`` and ``OUTPUT.summary.json`` beside it.
 
-    Every ``CHECKPOINT_SECONDS`` the output is flushed to disk and
+    Every ``checkpoint_seconds`` the output is flushed to disk and
     ``OUTPUT.checkpoint.json`` records the rows done and the output's size (written
     atomically). With ``resume``, a run finds that checkpoint, cuts the output back to
     it and goes on from the next row, so the finished output is byte for byte the one an
@@ -237,7 +241,11 @@ def run_batch(
     errors_path = sidecar(output, ".errors.csv")
     options = {"threshold": threshold, "limit": limit, **(settings or {})}
     with open_table(
-        input_path, mapping, format=format, delimiter=delimiter, encoding=encoding
+        input_path,
+        mapping or ColumnMap(),
+        format=format,
+        delimiter=delimiter,
+        encoding=encoding,
     ) as table:
         identity = _identity(input_path, table, kind, options)
         state = None
@@ -292,7 +300,7 @@ def run_batch(
                 done = int(out_rows[-1]["row"] or done)
                 if on_progress is not None:
                     on_progress(done, table.done())
-                if time.monotonic() - last >= CHECKPOINT_SECONDS:
+                if time.monotonic() - last >= checkpoint_seconds:
                     save_checkpoint()
                     last = time.monotonic()
             finished = True
