@@ -9,6 +9,7 @@ on stderr and no output written.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,9 +29,11 @@ from rich.table import Table
 from rich.text import Text
 
 from clearance.cli import main
+from clearance.errors import InvalidQuery
 from clearance.screen import (
     BatchSummary,
     ColumnMap,
+    Engine,
     HoldingColumns,
     IndexScreener,
     PortfolioSummary,
@@ -39,6 +42,7 @@ from clearance.screen import (
     run_portfolio,
     sidecar,
 )
+from clearance.store import View
 
 ColOption = Annotated[str | None, typer.Option(show_default=False)]
 
@@ -129,6 +133,15 @@ def batch_command(
     schema_col: ColOption = None,
     birth_date_col: ColOption = None,
     identifier_col: ColOption = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local (worker processes) or spark (pip install clearance[spark])."
+        ),
+    ] = "local",
+    master: Annotated[
+        str, typer.Option(help="Spark master for --engine spark.")
+    ] = "local[*]",
     checkpoint_every: Annotated[
         float, typer.Option(help="Seconds between checkpoints (for --resume).")
     ] = 2.0,
@@ -149,18 +162,28 @@ def batch_command(
     )
     count = workers if workers > 0 else (os.cpu_count() or 1)
     console = Console(stderr=True)
+    if engine not in ("local", "spark"):
+        raise InvalidQuery("--engine", f"{engine!r}: use local or spark")
+    progress = _progress(console)
+    task = progress.add_task("rows", total=1.0, rows=0)
+
+    def advance(rows: int, share: float) -> None:
+        if not progress.live.is_started:  # once the input is known to be readable
+            progress.start()
+        progress.update(task, completed=share, rows=rows)
+
     with c.store() as store:
         view = c.view(store, as_of)
-        screener = Screener(view, c.settings.home / "index")
-        settings: dict[str, Any] = {"as_of": as_of, "index": screener.index.key}
-        progress = _progress(console)
-        task = progress.add_task("rows", total=1.0, rows=0)
-
-        def advance(rows: int, share: float) -> None:
-            if not progress.live.is_started:  # once the input is known to be readable
-                progress.start()
-            progress.update(task, completed=share, rows=rows)
-
+        screener: Screener | None = None
+        spark: Engine | None = None
+        if engine == "spark":
+            spark, key = _spark_engine(
+                view, c.settings.home / "index", output, master, advance
+            )
+        else:
+            screener = Screener(view, c.settings.home / "index")
+            key = screener.index.key
+        settings: dict[str, Any] = {"as_of": as_of, "index": key}
         try:
             summary = run_batch(
                 screener,
@@ -177,6 +200,7 @@ def batch_command(
                 settings=settings,
                 on_progress=None if quiet else advance,
                 checkpoint_seconds=checkpoint_every,
+                engine=spark,
             )
         finally:
             progress.stop()
@@ -194,6 +218,25 @@ def batch_command(
         )
     if summary.errors > 0:
         raise typer.Exit(main.EXIT_INPUT)
+
+
+def _spark_engine(
+    view: View,
+    index_folder: Path,
+    output: Path,
+    master: str,
+    advance: Callable[[int, float], None],
+) -> tuple[Engine, str]:
+    try:
+        from clearance import spark  # the optional extra: imported only when asked
+    except ImportError as exc:
+        raise InvalidQuery(
+            "--engine",
+            f"spark needs the spark extra: pip install 'clearance[spark]' ({exc})",
+        ) from None
+    return spark.batch_engine(
+        view, index_folder, output, master=master, on_progress=advance
+    )
 
 
 def portfolio_table(summary: PortfolioSummary, output: Path) -> Table:

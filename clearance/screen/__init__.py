@@ -16,6 +16,7 @@ from clearance.screen.batch import (
     evidence_json,
     evidence_text,
     hit_json,
+    input_value,
     output_columns,
     read_csv_rows,
     record_query,
@@ -55,7 +56,15 @@ from clearance.screen.portfolio import (
     run_portfolio,
     status_text,
 )
-from clearance.screen.run import BatchSummary, run_batch, screen_chunks, sidecar
+from clearance.screen.run import (
+    BatchSummary,
+    Chunk,
+    Engine,
+    local_engine,
+    run_batch,
+    screen_chunks,
+    sidecar,
+)
 from clearance.screen.single import (
     Screener,
     feature_rows,
@@ -74,7 +83,9 @@ __all__ = [
     "SECURITIES_EFFECTS",
     "BadRow",
     "BatchSummary",
+    "Chunk",
     "ColumnMap",
+    "Engine",
     "HoldingColumns",
     "IndexScreener",
     "NeutralLexicon",
@@ -99,7 +110,9 @@ __all__ = [
     "feature_rows",
     "file_format",
     "hit_json",
+    "input_value",
     "load_index",
+    "local_engine",
     "open_table",
     "output_columns",
     "output_format",

@@ -401,7 +401,7 @@ def kept_name(column: str) -> str:
     return INPUT_PREFIX + column if column in OUTPUT_COLUMNS else column
 
 
-def _input_value(value: object) -> str | None:
+def input_value(value: object) -> str | None:
     """Input values are kept as text (None stays None; a pandas NaN is None), so every
     reader and engine writes the same row."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -446,7 +446,7 @@ def record_query(record: Record, mapping: ColumnMap) -> tuple[Query, str | None]
     roles: dict[str, str | None] = {}
     for role in ("name", "schema", "country", "birth_date", "identifier"):
         column = getattr(mapping, role)
-        roles[role] = None if column is None else _input_value(record.get(column))
+        roles[role] = None if column is None else input_value(record.get(column))
     return row_query(roles)
 
 
@@ -495,10 +495,10 @@ def screen_record(
         out = _empty(row, record.key or str(row))
         out["error"] = record.reason
         return out
-    kept: OutputRow = {kept_name(c): _input_value(v) for c, v in record.items()}
+    kept: OutputRow = {kept_name(c): input_value(v) for c, v in record.items()}
     key = str(row)
     if mapping.id is not None:
-        key = _clean(_input_value(record.get(mapping.id))) or key
+        key = _clean(input_value(record.get(mapping.id))) or key
     out = _empty(row, key)
     try:
         query, warning = record_query(record, mapping)

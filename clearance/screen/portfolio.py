@@ -32,8 +32,8 @@ from clearance.screen.batch import (
     OutputRow,
     Record,
     _header_key,
-    _input_value,
     _listed,
+    input_value,
 )
 from clearance.screen.io import RowWriter, open_table, output_format
 
@@ -205,14 +205,14 @@ def check_holding(
         out["error"] = record.reason
         return out
     kept: OutputRow = {
-        (f"input_{c}" if c in PORTFOLIO_COLUMNS else c): _input_value(v)
+        (f"input_{c}" if c in PORTFOLIO_COLUMNS else c): input_value(v)
         for c, v in record.items()
     }
 
     def text(column: str | None) -> str:
         if column is None:
             return ""
-        return " ".join((_input_value(record.get(column)) or "").split())
+        return " ".join((input_value(record.get(column)) or "").split())
 
     isin, ticker, issuer = (
         text(columns.isin),

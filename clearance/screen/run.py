@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -42,6 +42,12 @@ _CHECKPOINT_FORMAT = 1
 _SEP = " / "
 
 Chunk = list[tuple[int, Record | BadRow]]
+# an engine screens chunks of (row number, record) into output rows, in input order:
+# (chunks, input columns, resolved mapping, threshold, limit) -> chunks of output rows
+Engine = Callable[
+    [Iterable[Chunk], list[str], ColumnMap, float | None, int],
+    Iterator[list[OutputRow]],
+]
 _WORKER: RowScreener | None = None  # set in the parent before forking the workers
 
 
@@ -91,9 +97,31 @@ def _screen_chunk(
     ]
 
 
+def local_engine(screener: RowScreener, workers: int) -> Engine:
+    """The single-machine engine: ``screen_chunks`` over ``workers`` processes."""
+
+    def run(
+        chunks: Iterable[Chunk],
+        columns: list[str],
+        mapping: ColumnMap,
+        threshold: float | None,
+        limit: int,
+    ) -> Iterator[list[OutputRow]]:
+        return screen_chunks(
+            screener,
+            chunks,
+            mapping,
+            threshold=threshold,
+            limit=limit,
+            workers=workers,
+        )
+
+    return run
+
+
 def screen_chunks(
     screener: RowScreener,
-    chunks: Iterator[Chunk],
+    chunks: Iterable[Chunk],
     mapping: ColumnMap,
     *,
     threshold: float | None,
@@ -200,7 +228,7 @@ def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
 
 
 def run_batch(
-    screener: RowScreener,
+    screener: RowScreener | None,
     input_path: Path,
     output: Path,
     *,
@@ -216,6 +244,7 @@ def run_batch(
     on_progress: Callable[[int, float], None] | None = None,
     chunk_rows: int = CHUNK_ROWS,
     checkpoint_seconds: float = CHECKPOINT_SECONDS,
+    engine: Engine | None = None,
 ) -> BatchSummary:
     """Screen every row of ``input_path`` into ``output`` (CSV, JSON lines or Parquet by
     extension), with ``OUTPUT.errors.csv`` and ``OUTPUT.summary.json`` beside it.
@@ -227,8 +256,11 @@ def run_batch(
     uninterrupted run writes. The checkpoint is removed when the run completes.
 
     Args:
+        screener: screens the rows on this machine (``workers`` processes); None
+            when an ``engine`` does.
         settings: what else decides the results (e.g. the ``as_of`` date): a resumed
             run must have the same.
+        engine: screens the chunks instead of the local pool (e.g. Spark's).
         on_progress: called with the rows done and the share of the input read.
 
     Raises:
@@ -285,13 +317,16 @@ def run_batch(
             _write_json_atomically(checkpoint_path, state)
 
         try:
-            for out_rows in screen_chunks(
-                screener,
+            if engine is None:
+                if screener is None:
+                    raise ValueError("run_batch needs a screener or an engine")
+                engine = local_engine(screener, workers)
+            for out_rows in engine(
                 _chunks(rows, chunk_rows),
+                table.columns,
                 table.mapping,
-                threshold=threshold,
-                limit=limit,
-                workers=workers,
+                threshold,
+                limit,
             ):
                 writer.write(out_rows)
                 errors.add(out_rows)
