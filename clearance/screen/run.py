@@ -10,11 +10,13 @@ window of chunks is in flight, whatever the size of the file.
 from __future__ import annotations
 
 import csv
+import ctypes
 import gc
 import io
 import json
 import multiprocessing
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -39,6 +41,7 @@ from clearance.screen.io import RowWriter, Table, open_table, output_format
 CHUNK_ROWS = 200  # rows per task sent to a worker: large enough to amortise the IPC
 CHECKPOINT_SECONDS = 2.0  # how often the output is flushed and the checkpoint written
 _CHECKPOINT_FORMAT = 1
+_PR_SET_PDEATHSIG = 1  # prctl option (Linux): a signal for when the parent dies
 _SEP = " / "
 
 Chunk = list[tuple[int, Record | BadRow]]
@@ -85,6 +88,18 @@ class BatchSummary:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker set-up: end when the batch process dies, even by SIGKILL. Otherwise a
+    worker would wait forever on a task queue that its siblings keep open."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's normal exit still shuts the pool down
+    if os.getppid() != parent:
+        os._exit(0)  # the parent died before prctl took effect
 
 
 def _screen_chunk(
@@ -147,7 +162,12 @@ def screen_chunks(
     context = multiprocessing.get_context("fork")
     window: deque[Future[list[OutputRow]]] = deque()
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             for chunk in chunks:
                 window.append(
                     pool.submit(_screen_chunk, chunk, mapping, threshold, limit)

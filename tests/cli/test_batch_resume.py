@@ -20,7 +20,7 @@ from clearance.store import Store
 
 pytestmark = pytest.mark.realdata
 
-ROWS = 2000
+ROWS = 1200
 NAMES = [  # listed names, near misses and innocent ones (synthetic customer file)
     "Hikvision",
     "Huawei Technologies Co Ltd",
@@ -53,6 +53,13 @@ def customers(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i in range(ROWS):
             writer.writerow([f"C{i:05d}", NAMES[i % len(NAMES)], "cn" if i % 3 else ""])
     return path
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def command(home: Path, *args: str) -> list[str]:
@@ -102,9 +109,15 @@ def test_resume_after_sigkill_gives_the_uninterrupted_output(
             if rows_done >= 200:
                 break
         time.sleep(0.02)
+    workers = children(process.pid)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL
+    assert len(workers) == 2
+    gone = time.monotonic() + 10
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < gone:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{w}").exists() for w in workers)  # no orphan left
     state = json.loads(checkpoint.read_text())
     assert 0 < state["rows_done"] < ROWS  # killed mid-run, after a checkpoint
     assert output.stat().st_size >= state["output_offset"]
