@@ -104,9 +104,10 @@ def generate(rows: int, planted_share: float, home: Path) -> tuple[Path, Path]:
     first, last, words, forms = name_parts()
     pool = planted_pool(home)
     WORK.mkdir(parents=True, exist_ok=True)
+    part, truth_part = path.with_suffix(".tmp"), truth.with_suffix(".tmp")
     with (
-        path.open("w", newline="", encoding="utf-8") as out,
-        truth.open("w", newline="", encoding="utf-8") as known,
+        part.open("w", newline="", encoding="utf-8") as out,
+        truth_part.open("w", newline="", encoding="utf-8") as known,
     ):
         writer, truths = csv.writer(out), csv.writer(known)
         writer.writerow(["customer_id", "name", "type", "country"])
@@ -127,6 +128,8 @@ def generate(rows: int, planted_share: float, home: Path) -> tuple[Path, Path]:
                 company = " ".join(rng.sample(words, count))
                 screened, kind = f"{company} {rng.choice(forms)}", "Organization"
             writer.writerow([f"C{row:08d}", screened, kind, rng.choice(COUNTRIES)])
+    truth_part.replace(truth)
+    part.replace(path)  # complete files only, under their final names
     return path, truth
 
 

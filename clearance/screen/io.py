@@ -48,6 +48,7 @@ DELIMITERS = ",;\t|"
 WHOLE_LINE = "\x1f"  # a one-column file: the whole line is the value, commas and all
 _SNIFF_BYTES = 1 << 16
 _PARQUET_BATCH = 10_000
+PART_ROWS = 50_000  # Parquet output: rows per part file (and per row group)
 _JSON_PEEK = 1000  # JSON lines: columns are the keys met in the first lines
 
 
@@ -539,7 +540,7 @@ class RowWriter:
         self.path, self.columns, self.kind = path, columns, kind
         self.types = OUTPUT_TYPES if types is None else types
         self.contract = contract
-        self._parquet: Any = None
+        self._pending: list[OutputRow] = []  # Parquet rows not yet in a part
         if kind == "parquet":
             self._parts = path.with_name(path.name + ".parts")
             self._parts.mkdir(exist_ok=True)
@@ -564,7 +565,9 @@ class RowWriter:
 
     def write(self, rows: Sequence[OutputRow]) -> None:
         if self.kind == "parquet":
-            self._write_part(rows)
+            self._pending.extend(rows)
+            if len(self._pending) >= PART_ROWS:
+                self._write_part()
         elif self.kind == "jsonl":
             if self.contract:
                 text = "".join(contract_json(r) + "\n" for r in rows)
@@ -579,10 +582,11 @@ class RowWriter:
             values = [[_csv_value(r.get(c)) for c in self.columns] for r in rows]
             self._handle.write(self._csv_lines(values))
 
-    def _write_part(self, rows: Sequence[OutputRow]) -> None:
+    def _write_part(self) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        rows, self._pending = self._pending, []
         if len(rows) == 0:
             return
         data = {c: [r.get(c) for r in rows] for c in self.columns}
@@ -593,7 +597,10 @@ class RowWriter:
         self._part += 1
 
     def flush(self) -> None:
-        if self.kind != "parquet":
+        """Make what is written durable (a resumed run starts after it)."""
+        if self.kind == "parquet":
+            self._write_part()
+        else:
             self._handle.flush()
             os.fsync(self._handle.fileno())
 
@@ -609,6 +616,7 @@ class RowWriter:
             return
         if not finished:
             return
+        self._write_part()
         import pyarrow.parquet as pq
 
         schema = parquet_schema(self.columns, self.types)

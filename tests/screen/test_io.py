@@ -238,3 +238,18 @@ def test_jsonl_writer_writes_the_contract(tmp_path: Path) -> None:
         "row": 1,
         "error": "name: empty",
     }
+
+
+def test_parquet_output_resumes_from_its_flushed_parts(tmp_path: Path) -> None:
+    path = tmp_path / "out.parquet"
+    columns = output_columns(["name"])
+    writer = RowWriter(path, columns, "parquet", None)
+    writer.write([_row(1)])
+    writer.flush()
+    offset = writer.offset()
+    writer.write([_row(2)])
+    writer.flush()  # a part the checkpoint never recorded: dropped on resume
+    resumed = RowWriter(path, columns, "parquet", offset)
+    resumed.write([_row(3)])
+    resumed.close(True)
+    assert pq.read_table(path).column("row").to_pylist() == [1, 3]
