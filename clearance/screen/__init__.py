@@ -18,7 +18,6 @@ from clearance.screen.batch import (
     hit_json,
     input_value,
     output_columns,
-    read_csv_rows,
     record_query,
     result_json,
     row_query,
@@ -45,6 +44,7 @@ from clearance.screen.io import (
     open_table,
     output_format,
     parquet_schema,
+    read_csv_rows,
 )
 from clearance.screen.portfolio import (
     PORTFOLIO_COLUMNS,

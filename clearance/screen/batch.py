@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,10 +24,6 @@ _SCHEMAS = {s.value.lower(): s for s in Schema}
 _SCHEMAS["organisation"] = Schema.ORGANIZATION
 _SCHEMAS["entity"] = Schema.ORGANIZATION
 _SCHEMAS["individual"] = Schema.PERSON
-_DELIMITERS = ",;\t|"
-_WHOLE_LINE = "\x1f"  # a one-column file: the whole line is the value, commas and all
-# the columns a query is made of: a line break in one of them is a quote left open
-_QUERY_COLUMNS = ("qid", "id", "name", "schema", "country", "birth_date", "identifier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,119 +90,6 @@ def row_query(row: dict[str, str | None]) -> tuple[Query, str | None]:
         identifier=identifier,
     )
     return query, "; ".join(warnings) or None
-
-
-def _decode(raw: bytes) -> str:
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")  # Excel's "Unicode text"
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def _header(line: str) -> tuple[str, list[str]]:
-    """The delimiter and the column names, found from the header line: the delimiter that
-    splits it into a ``name`` (or ``identifier``) column; for a one-column header, none."""
-
-    def columns(delimiter: str) -> list[str]:
-        return [c.strip().lower() for c in _lenient(line, delimiter) or []]
-
-    for delimiter in _DELIMITERS:
-        found = columns(delimiter)
-        if len(found) > 1 and ("name" in found or "identifier" in found):
-            return delimiter, found
-    widest = max(_DELIMITERS, key=lambda d: len(columns(d)))
-    if len(columns(widest)) > 1:
-        return widest, columns(
-            widest
-        )  # no query column: the caller says which there are
-    return _WHOLE_LINE, columns(_WHOLE_LINE)
-
-
-def _key_of(columns: list[str], record: list[str]) -> str | None:
-    for column in ("qid", "id"):
-        if column in columns and columns.index(column) < len(record):
-            return _clean(record[columns.index(column)]) or None
-    return None
-
-
-def _lenient(line: str, delimiter: str) -> list[str] | None:
-    try:
-        return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
-    except csv.Error:
-        return None
-
-
-def _row(columns: list[str], record: list[str], line: int, delimiter: str) -> Row:
-    extra = [v for v in record[len(columns) :] if len(v.strip()) > 0]
-    if len(extra) > 0:
-        shown = "tab" if delimiter == "\t" else repr(delimiter)
-        return BadRow(
-            f"line {line}: {len(record)} fields but {len(columns)} columns "
-            f"(quote values that contain a {shown})",
-            _key_of(columns, record),
-        )
-    return {c: record[i] if i < len(record) else None for i, c in enumerate(columns)}
-
-
-def read_csv_rows(path: Path) -> Iterator[tuple[int, Row]]:
-    """Rows of a CSV file as dicts, numbered from 1; a row that cannot be read is a
-    ``BadRow`` and reading goes on at the next line.
-
-    The delimiter (comma, semicolon, tab or bar) is the one that splits the header into
-    its columns. A quote left open would swallow the lines after it: a row whose query
-    columns span lines, or that fails to parse over several lines, is reported, and the
-    next line is read afresh.
-
-    Raises:
-        InvalidQuery: the file has no ``name`` (or ``identifier``) column.
-    """
-    lines = list(io.StringIO(_decode(path.read_bytes()), newline=""))
-    first = next((i for i, text in enumerate(lines) if len(text.strip()) > 0), None)
-    delimiter, columns = _header("" if first is None else lines[first])
-    if "name" not in columns and "identifier" not in columns:
-        found = ", ".join(repr(c) for c in columns if len(c) > 0) or "none"
-        raise InvalidQuery(
-            str(path), f"no 'name' or 'identifier' column (columns: {found})"
-        )
-    number = 0
-    pos = len(lines) if first is None else first + 1
-    while pos < len(lines):
-        begin = pos  # the line the next record starts on
-        restart: int | None = None
-        reader = csv.reader(islice(lines, pos, None), delimiter=delimiter, strict=True)
-        try:
-            for record in reader:
-                start, begin = begin, pos + reader.line_num
-                if not any(len(v.strip()) > 0 for v in record):
-                    continue  # a blank line, or a row of empty cells
-                number += 1
-                row = _row(columns, record, start + 1, delimiter)
-                if begin - start > 1 and isinstance(row, dict):
-                    values = [row.get(c) or "" for c in _QUERY_COLUMNS]
-                    if any("\n" in v or "\r" in v for v in values):
-                        row = BadRow(
-                            f"line {start + 1}: broken quoting (a quote opened here "
-                            f"runs over {begin - start} lines)",
-                            _key_of(columns, record),
-                        )
-                        restart = start + 1
-                yield number, row
-                if restart is not None:
-                    break
-        except csv.Error as exc:
-            number += 1
-            spans = pos + reader.line_num - begin
-            record_or_none = _lenient(lines[begin], delimiter) if spans <= 1 else None
-            if record_or_none is None:
-                key = _key_of(columns, _lenient(lines[begin], delimiter) or [])
-                why = f"{exc}" if spans <= 1 else f"a quote opened here runs on: {exc}"
-                yield number, BadRow(f"line {begin + 1}: broken quoting ({why})", key)
-            else:  # one sloppy line, e.g. a space after a closing quote: read leniently
-                yield number, _row(columns, record_or_none, begin + 1, delimiter)
-            restart = begin + 1
-        pos = len(lines) if restart is None else restart
 
 
 def screen_rows(

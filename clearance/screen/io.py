@@ -25,9 +25,12 @@ from typing import IO, Any, Generic, Protocol, Self, TypeVar
 from clearance.errors import InvalidQuery
 from clearance.screen.batch import (
     BadRow,
+    ColumnMap,
     OutputRow,
     Record,
+    Row,
     contract_json,
+    input_value,
 )
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonl")
@@ -140,8 +143,6 @@ def sniff_encoding(head: bytes) -> str:
 
 
 def _lenient(line: str, delimiter: str) -> list[str] | None:
-    if delimiter == WHOLE_LINE:
-        return [line.rstrip("\r\n")]
     try:
         return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
     except csv.Error:
@@ -231,10 +232,7 @@ def _csv_rows(
     key = mapping.key_column()
     number = 0
     while True:
-        if delimiter == WHOLE_LINE:
-            reader: Any = ([line.rstrip("\r\n")] for line in lines)
-        else:
-            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         restart = False
         try:
             for record in reader:
@@ -326,6 +324,23 @@ def _open_csv(
             encoding=enc,
             delimiter=found,
         )
+
+
+def read_csv_rows(path: Path) -> Iterator[tuple[int, Row]]:
+    """Rows of a CSV file as dicts keyed by lower-case column names, numbered from 1;
+    a row that cannot be read is a ``BadRow`` (see ``open_table``).
+
+    Raises:
+        InvalidQuery: the file has no ``name`` (or ``identifier``) column.
+    """
+    with open_table(path, ColumnMap(), format="csv") as table:
+        lower = [c.lower() for c in table.columns]
+        for number, record in table.rows:
+            if isinstance(record, BadRow):
+                yield number, record
+            else:
+                values = [input_value(record[c]) for c in table.columns]
+                yield number, dict(zip(lower, values, strict=True))
 
 
 # --- XLSX, Parquet, JSON lines ---------------------------------------------------------
