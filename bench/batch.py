@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import filecmp
 import json
+import os
 import random
 import re
 import resource
@@ -170,6 +172,7 @@ def main() -> None:
     parser.add_argument("--planted", type=float, default=0.01)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--spark", action="store_true", help="also Spark local[2]")
+    parser.add_argument("--keep", action="store_true", help="keep the first output")
     args = parser.parse_args()
     home = bench_home()
     path, truth = generate(args.rows, args.planted, home)
@@ -186,7 +189,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     first: Path | None = None
     for label, extra in runs:
-        output = WORK / f"out-{args.rows}-{len(extra)}-{extra[-1]}.csv"
+        slug = re.sub(r"\W+", "-", label)
+        output = WORK / f"out-{args.rows}-{slug}-{os.getpid()}.csv"  # ~1.5 kB a row
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = timed_batch(
             [
@@ -207,7 +211,8 @@ def main() -> None:
         if first is None:
             first = output
         else:
-            same = "yes" if output.read_bytes() == first.read_bytes() else "NO"
+            same = "yes" if filecmp.cmp(output, first, shallow=False) else "NO"
+            _remove(output)
         print(
             f"| {label} | {args.rows:,} | {result['seconds']:.1f} | "
             f"{args.rows / result['seconds']:,.0f} | {cpu:,.0f} | {args.rows / cpu:,.0f} | "
@@ -215,6 +220,13 @@ def main() -> None:
             f"{found}/{planted} = {found / max(planted, 1):.3f} | {same} |",
             flush=True,
         )
+    if first is not None and not args.keep:
+        _remove(first)
+
+
+def _remove(output: Path) -> None:
+    for path in output.parent.glob(output.name + "*"):
+        path.unlink()
 
 
 if __name__ == "__main__":
