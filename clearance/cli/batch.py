@@ -44,7 +44,9 @@ from clearance.screen import (
 )
 from clearance.store import View
 
-ColOption = Annotated[str | None, typer.Option(show_default=False)]
+
+def _col(role: str) -> Any:
+    return typer.Option(help=f"The {role} column (default: the usual headers).")
 
 
 class _RowsPerSecond(ProgressColumn):
@@ -108,7 +110,8 @@ def batch_command(
     threshold: Annotated[float | None, typer.Option(help="Alert threshold.")] = None,
     limit: Annotated[int, typer.Option(help="Hits per row.")] = 10,
     workers: Annotated[
-        int, typer.Option(help="Worker processes (default: all cores).")
+        int,
+        typer.Option(help="Worker processes (default: all cores).", show_default=False),
     ] = 0,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the last checkpoint.")
@@ -127,16 +130,16 @@ def batch_command(
         str | None,
         typer.Option(help="Text encoding (default: UTF-16 BOM, UTF-8 or cp1252)."),
     ] = None,
-    name_col: ColOption = None,
-    country_col: ColOption = None,
-    id_col: ColOption = None,
-    schema_col: ColOption = None,
-    birth_date_col: ColOption = None,
-    identifier_col: ColOption = None,
+    name_col: Annotated[str | None, _col("name")] = None,
+    country_col: Annotated[str | None, _col("country")] = None,
+    id_col: Annotated[str | None, _col("row's own id (qid, customer id)")] = None,
+    schema_col: Annotated[str | None, _col("schema (Person, Organization...)")] = None,
+    birth_date_col: Annotated[str | None, _col("birth date")] = None,
+    identifier_col: Annotated[str | None, _col("identifier (ISIN, IMO...)")] = None,
     engine: Annotated[
         str,
         typer.Option(
-            help="local (worker processes) or spark (pip install clearance[spark])."
+            help="local (worker processes) or spark (the extra: clearance\\[spark])."
         ),
     ] = "local",
     master: Annotated[
@@ -296,9 +299,9 @@ def portfolio_command(
     threshold: Annotated[
         float | None, typer.Option(help="Alert threshold for issuer names.")
     ] = None,
-    isin_col: ColOption = None,
-    ticker_col: ColOption = None,
-    issuer_col: ColOption = None,
+    isin_col: Annotated[str | None, _col("ISIN")] = None,
+    ticker_col: Annotated[str | None, _col("ticker")] = None,
+    issuer_col: Annotated[str | None, _col("issuer name")] = None,
     format_: Annotated[
         str | None,
         typer.Option(
