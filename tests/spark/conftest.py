@@ -41,12 +41,6 @@ if MISSING is not None:
     pytest.skip(MISSING, allow_module_level=True)  # one skip for the folder, with why
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/spark/" in str(item.path):
-            item.add_marker(pytest.mark.spark)
-
-
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
     from clearance.spark import session
