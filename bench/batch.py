@@ -184,9 +184,10 @@ def main() -> None:
         runs.append(("spark local[2]", ["--engine", "spark", "--master", "local[2]"]))
     print(f"input: {path} ({args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB)")
     print(
-        "| engine | rows | seconds | rows/s | peak RSS (MB) | planted recall | same output |"
+        "| engine | rows | seconds | rows/s | CPU s | rows per CPU s | peak RSS (MB) "
+        "| planted recall | same output |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     first: Path | None = None
     for label, extra in runs:
         slug = re.sub(r"\W+", "-", label)
