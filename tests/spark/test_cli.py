@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,13 @@ from pyspark.sql import SparkSession
 from typer.testing import CliRunner
 
 from clearance.cli.main import app
-from clearance.screen import IndexScreener
+from clearance.screen import (
+    Chunk,
+    IndexScreener,
+    OutputRow,
+    local_engine,
+    run_batch,
+)
 from tests.spark.test_engine import NAMES
 
 pytestmark = [pytest.mark.spark, pytest.mark.realdata]
@@ -98,6 +105,50 @@ def test_spark_engine_writes_the_local_engine_output(
     )
     assert any("quote" in str(r["error"]) for r in rows)
     assert any("empty name" in str(r["error"]) for r in rows)
+
+
+def test_a_spark_run_resumes_a_run_cut_short(
+    spark: SparkSession, cons_home: Path, index_path: Path, tmp_path: Path
+) -> None:
+    source = _input(tmp_path / "customers.csv", index_path)
+    whole, cut = tmp_path / "whole.csv", tmp_path / "cut.csv"
+    assert _batch(cons_home, str(source), "--output", str(whole))[0] == 1
+    local = local_engine(IndexScreener.load(index_path), 1)
+
+    def dies_after_three_chunks(
+        chunks: Iterable[Chunk], *args: Any
+    ) -> Iterator[list[OutputRow]]:
+        for number, rows in enumerate(local(chunks, *args)):
+            if number == 3:
+                raise KeyboardInterrupt  # as a Ctrl-C would, after 3 checkpoints
+            yield rows
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(
+            None,
+            source,
+            cut,
+            settings={"as_of": None, "index": index_path.stem.removeprefix("index-")},
+            engine=dies_after_three_chunks,
+            chunk_rows=10,
+            checkpoint_seconds=0.0,
+        )
+    assert 0 < len(cut.read_bytes()) < len(whole.read_bytes())
+    code, err = _batch(
+        cons_home,
+        str(source),
+        "--output",
+        str(cut),
+        "--resume",
+        "--engine",
+        "spark",
+        "--master",
+        "local[2]",
+    )
+    assert code == 1, err
+    assert cut.read_bytes() == whole.read_bytes()
+    assert _summary(cut) | {"resumed_at_row": 0} == _summary(whole)
+    assert _summary(cut)["resumed_at_row"] == 30
 
 
 def test_spark_engine_without_pyspark_extra_names_the_extra(
