@@ -178,8 +178,17 @@ def status_text(listing: Listing, on: date) -> str:
                     "purchases and sales prohibited"
                 )
         return "; ".join(parts)
-    since = listing.listed_on.isoformat() if listing.listed_on else "an unknown date"
-    return f"listed since {since}: {listing.legal_effect.value.replace('_', ' ')}"
+    since = (
+        "" if listing.listed_on is None else f" since {listing.listed_on.isoformat()}"
+    )
+    what = _SHORT_EFFECT.get(listing.legal_effect, listing.legal_effect.value)
+    return f"listed{since}: {what}"
+
+
+_SHORT_EFFECT = {
+    LegalEffect.SECTORAL: "sectoral sanctions (SSI directives): new debt or equity "
+    "of the listed maturity prohibited",
+}
 
 
 def check_holding(

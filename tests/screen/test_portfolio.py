@@ -174,3 +174,18 @@ NS_CMIC = Listing(  # synthetic: the shape of an NS-CMIC listing
 )
 def test_status_follows_the_date(on: date, status: str) -> None:
     assert status_text(NS_CMIC, on) == status
+
+
+@pytest.mark.realdata
+def test_an_ssi_issuer_counts_as_a_securities_listing(screener: IndexScreener) -> None:
+    out = check(screener, Issuer="Gazprombank")
+    assert (out["matched_id"], out["legal_effect"]) == (
+        "us_ofac_cons:17016",
+        "sectoral",
+    )
+    assert out["name_match_only"] is True
+    assert out["status"] == (
+        "listed: sectoral sanctions (SSI directives): new debt or equity of the listed "
+        "maturity prohibited"
+    )
+    assert out["purchase_prohibited_on"] is None
