@@ -186,8 +186,8 @@ def status_text(listing: Listing, on: date) -> str:
 
 
 _SHORT_EFFECT = {
-    LegalEffect.SECTORAL: "sectoral sanctions (SSI directives): new debt or equity "
-    "of the listed maturity prohibited",
+    LegalEffect.SECTORAL: "sectoral sanctions (SSI): new debt or new equity "
+    "prohibited under the directive named in its programs",
 }
 
 

@@ -185,7 +185,7 @@ def test_an_ssi_issuer_counts_as_a_securities_listing(screener: IndexScreener) -
     )
     assert out["name_match_only"] is True
     assert out["status"] == (
-        "listed: sectoral sanctions (SSI directives): new debt or equity of the listed "
-        "maturity prohibited"
+        "listed: sectoral sanctions (SSI): new debt or new equity prohibited under "
+        "the directive named in its programs"
     )
     assert out["purchase_prohibited_on"] is None
