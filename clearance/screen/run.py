@@ -192,13 +192,16 @@ def _chunks(rows: Iterator[tuple[int, Record | BadRow]], size: int) -> Iterator[
 
 
 class _Errors:
-    """``OUTPUT.errors.csv``: row number, key and reason of each row not screened."""
+    """``OUTPUT.errors.csv``: row number, key and reason of each bad row, and whether it
+    was screened: ``no`` when it could not be (empty name, broken quoting), ``yes`` when
+    a bad value was ignored and the rest screened (an unparseable birth date, an
+    unknown country)."""
 
     def __init__(self, path: Path, offset: int | None) -> None:
         self.handle: IO[bytes]
         if offset is None:
             self.handle = path.open("wb")
-            self._write([["row", "key", "reason"]])
+            self._write([["row", "key", "reason", "screened"]])
         else:
             self.handle = path.open("r+b")
             self.handle.truncate(offset)
@@ -210,7 +213,13 @@ class _Errors:
         self.handle.write(buffer.getvalue().encode("utf-8"))
 
     def add(self, rows: Sequence[OutputRow]) -> None:
-        bad = [[r["row"], r["key"], r["error"]] for r in rows if r["error"] is not None]
+        bad = [
+            [r["row"], r["key"], r["error"], "no"]
+            if r["error"] is not None
+            else [r["row"], r["key"], r["warning"], "yes"]
+            for r in rows
+            if r["error"] is not None or r["warning"] is not None
+        ]
         if len(bad) > 0:
             self._write(bad)
 

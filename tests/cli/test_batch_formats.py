@@ -88,8 +88,9 @@ def test_xlsx_with_named_columns_to_parquet_with_summary_and_errors(
         csv.reader(io.StringIO((tmp_path / "out.parquet.errors.csv").read_text()))
     )
     assert errors == [
-        ["row", "key", "reason"],
-        ["2", "4712", "name: empty name and no identifier"],
+        ["row", "key", "reason", "screened"],
+        ["2", "4712", "name: empty name and no identifier", "no"],
+        ["3", "4713", "unknown country 'Atlantis' ignored", "yes"],
     ]
     assert not (tmp_path / "out.parquet.checkpoint.json").exists()
 
