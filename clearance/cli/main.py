@@ -39,9 +39,7 @@ from clearance.screen import (
     compare_pairs,
     load_index,
     pair_json,
-    read_csv_rows,
     result_json,
-    screen_rows,
 )
 from clearance.settings import load_settings
 from clearance.sources import OFFICIAL, HttpFetcher
@@ -511,47 +509,6 @@ def _one_result(hits: list[Hit]) -> RowResult:
     return RowResult(1, "1", tuple(hits))
 
 
-@app.command("batch")
-@handle_errors
-def batch_command(
-    ctx: typer.Context,
-    queries: Annotated[
-        Path, typer.Argument(help="CSV with qid,name,schema,country,...")
-    ],
-    output: Annotated[Path, typer.Option("--output", help="JSON lines, one per row.")],
-    as_of: AsOfOption = None,
-    threshold: Annotated[float | None, typer.Option(help="Alert threshold.")] = None,
-    limit: Annotated[int, typer.Option(help="Hits per row.")] = 10,
-) -> None:
-    """Screen every row of a CSV file; writes one JSON line per row (bad rows included,
-    with their error) and prints a summary."""
-    c = _ctx(ctx)
-    if not queries.is_file():
-        raise InvalidQuery("QUERIES", f"no such file: {queries}")
-    console = Console(stderr=True)
-    with c.store() as store:
-        screener = _screener(c, store, as_of)
-        rows = list(read_csv_rows(queries))
-        counts = {"rows": 0, "alerts": 0, "errors": 0}
-        with (
-            render.batch_progress(console, len(rows)) as advance,
-            output.open("w", encoding="utf-8") as handle,
-        ):
-            for result in screen_rows(screener, rows, threshold=threshold, limit=limit):
-                handle.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
-                counts["rows"] += 1
-                counts["errors"] += result.error is not None
-                counts["alerts"] += any(h.match for h in result.hits)
-                advance()
-        console.print(
-            f"{counts['rows']:,} rows screened, {counts['alerts']:,} with an alert, "
-            f"{counts['errors']:,} unusable (see 'error' in {output})"
-        )
-        audit_batch(store, screener.view, queries, output, counts, threshold, limit)
-        if counts["errors"] > 0:
-            raise typer.Exit(EXIT_INPUT)
-
-
 @app.command("compare")
 @handle_errors
 def compare_command(
@@ -601,7 +558,6 @@ def compare_command(
 # monitoring, alerts and audit commands live in their own module, which imports this one
 from clearance.cli.monitor import (  # noqa: E402
     after_update,
-    audit_batch,
     audit_check,
 )
 from clearance.cli.monitor import register as register_monitor  # noqa: E402
@@ -609,6 +565,9 @@ from clearance.cli.serve import register as register_serve  # noqa: E402 -- uses
 
 register_monitor(app)
 register_serve(app)
+from clearance.cli import batch as _batch  # noqa: E402 -- registers on the app above
+
+_batch.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -241,7 +241,7 @@ def _fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
     need = max(2, len(grams) // 2 - 1)
     ranked = sorted(
         (t for t, n in counts.items() if n >= need and abs(len(t) - len(token)) <= 3),
-        key=lambda t: -counts[t],
+        key=lambda t: (-counts[t], t),  # ties by word: the same in every process
     )
     return sorted(near) + [t for t in ranked[:NEAR_TRIGRAM_WORDS] if t not in near]
 
