@@ -52,7 +52,7 @@ def check_key(request: Request, needed: Role) -> ApiKey:
 
 def actor(key: ApiKey) -> str:
     """Who an API request acts as, in dispositions and audit records."""
-    return f"apikey:{key.name} ({key.prefix})"
+    return key.actor
 
 
 def require(needed: Role) -> Callable[[Request], ApiKey]:
