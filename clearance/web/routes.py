@@ -24,6 +24,7 @@ from clearance.normalize import country_code
 from clearance.screen import Service
 from clearance.settings import Settings
 from clearance.web import present
+from clearance.web.alerts import create_alerts_router
 from clearance.web.batch import (
     MAX_UPLOAD_BYTES,
     BatchJobs,
@@ -331,6 +332,11 @@ def create_router() -> APIRouter:
             },
         )
 
+    router.include_router(
+        create_alerts_router(
+            _service, _render, _problem, lambda r: _entity_url(r, None)
+        )
+    )
     return router
 
 
