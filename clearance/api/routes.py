@@ -174,7 +174,7 @@ def create_router() -> APIRouter:
             }
         record = record_queries(
             service.store,
-            service.view(as_of),
+            service.screener(as_of).view,  # the versions that answered (cached)
             f"/match/{dataset}",
             {
                 k: e.model_dump(by_alias=True, mode="json")
