@@ -62,11 +62,11 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         app.state.service = service
     api.install(app, settings)
     try:
-        from clearance.web import create_router
+        from clearance.web import install as install_web
     except ImportError:  # the web UI is optional
         log.info("web UI not installed; serving the API only")
     else:
-        app.include_router(create_router())
+        install_web(app)
         app.state.web = True  # entity pages at /ui/entities/{id} (reconciliation links)
     return app
 

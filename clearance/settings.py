@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     # HTTP API (`clearance serve`), each CLEARANCE_API_<NAME>:
     api_max_queries: int = Field(100, ge=1)  # queries per /match or /reconcile request
     api_max_body: int = Field(1_000_000, ge=1024)  # bytes of one request body
+    api_max_upload: int = Field(20_000_000, ge=1024)  # bytes of a web batch upload
     api_timeout: float = Field(30.0, gt=0)  # seconds before a request answers 504
     api_workers: int = Field(8, ge=1)  # threads that run screening requests
     api_read_key_required: bool = False  # read endpoints need an API key too

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from clearance.api import errors, reconcile, routes
+from clearance.api import errors, monitoring, reconcile, routes
 from clearance.api.middleware import RequestGuard
 from clearance.settings import Settings
+
+UPLOAD_PATHS = frozenset({"/ui/batch"})  # the web UI's file uploads (api_max_upload)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -15,6 +17,11 @@ def install(app: FastAPI, settings: Settings) -> None:
     errors.install(app)
     app.include_router(routes.create_router())
     app.include_router(reconcile.create_router())
+    app.include_router(monitoring.create_router())
     app.add_middleware(
-        RequestGuard, max_body=settings.api_max_body, timeout=settings.api_timeout
+        RequestGuard,
+        max_body=settings.api_max_body,
+        timeout=settings.api_timeout,
+        max_upload=settings.api_max_upload,
+        upload_paths=UPLOAD_PATHS,
     )

@@ -46,7 +46,13 @@ def check_key(request: Request, needed: Role) -> ApiKey:
             f"this endpoint needs the {needed} role (key has {record.role})",
         )
     request.scope["api_key"] = record.prefix  # logged, never the key itself
+    request.scope["api_actor"] = actor(record)
     return record
+
+
+def actor(key: ApiKey) -> str:
+    """Who an API request acts as, in dispositions and audit records."""
+    return key.actor
 
 
 def require(needed: Role) -> Callable[[Request], ApiKey]:
@@ -63,3 +69,18 @@ def reader(request: Request) -> None:
     settings: Settings = request.app.state.settings
     if settings.api_read_key_required:
         check_key(request, Role.READER)
+
+
+def requester(request: Request) -> str:
+    """Who a read request comes from, for its audit record: the key's ``actor`` when a
+    valid key was presented, else ``"anonymous"`` (an invalid key on an open endpoint is
+    ignored, as ``reader`` ignores it)."""
+    known = request.scope.get("api_actor")
+    if isinstance(known, str):
+        return known
+    key = presented_key(request)
+    if key is None:
+        return "anonymous"
+    service: Service = request.app.state.service
+    record = verify_api_key(service.store, key)
+    return "anonymous" if record is None or not record.active else actor(record)

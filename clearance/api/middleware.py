@@ -25,17 +25,31 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+MULTIPART_SLACK = (
+    64 * 1024
+)  # an upload's form framing and other fields, beyond the file
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")  # a client's own id, if it looks sane
 
 
 class RequestGuard:
-    """Request id (``X-Request-ID``, the client's or a new one), body limit (413),
-    timeout (504) and the access log."""
+    """Request id (``X-Request-ID``, the client's or a new one), body limit (413; file
+    uploads to ``upload_paths`` have their own, larger one), timeout (504) and the access
+    log."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, timeout: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        timeout: float,
+        max_upload: int | None = None,
+        upload_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.timeout = timeout
+        self.max_upload = max_body if max_upload is None else max_upload
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,6 +61,9 @@ class RequestGuard:
         scope["request_id"] = request_id
         started = time.perf_counter()
         state = {"status": 0, "started": False}
+        limit = self.max_body
+        if scope.get("method") == "POST" and scope.get("path") in self.upload_paths:
+            limit = self.max_upload + MULTIPART_SLACK
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -66,9 +83,9 @@ class RequestGuard:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > limit:
                     # an HTTPException passes FastAPI's body parsing unchanged
-                    raise HTTPException(413, self._too_large())
+                    raise HTTPException(413, self._too_large(limit))
             return message
 
         try:
@@ -76,9 +93,9 @@ class RequestGuard:
         except ValueError:
             length = 0
         try:
-            if length > self.max_body:
+            if length > limit:
                 await self._answer(
-                    send_wrapper, 413, "body_too_large", self._too_large()
+                    send_wrapper, 413, "body_too_large", self._too_large(limit)
                 )
             else:
                 await asyncio.wait_for(
@@ -100,8 +117,9 @@ class RequestGuard:
                 },
             )
 
-    def _too_large(self) -> str:
-        return f"the request body is larger than {self.max_body:,} bytes"
+    @staticmethod
+    def _too_large(limit: int) -> str:
+        return f"the request body is larger than {limit:,} bytes"
 
     @staticmethod
     async def _answer(

@@ -15,10 +15,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, RootModel, ValidationError
 
 from clearance.api import schemas
-from clearance.api.auth import reader
+from clearance.api.auth import reader, requester
 from clearance.api.errors import ApiError
 from clearance.errors import InvalidQuery
+from clearance.match import Hit
 from clearance.model import Entity, Schema, describe_effect, list_info
+from clearance.monitor import record_queries
 from clearance.screen import Service
 
 JSON = dict[str, Any]
@@ -132,7 +134,9 @@ def _description(entity: Entity) -> str:
     return f"{entity.schema.value}; " + ", ".join(lists)
 
 
-def _run_queries(service: Service, dataset: str, raw: str, limit: int) -> JSON:
+def _run_queries(
+    service: Service, dataset: str, raw: str, limit: int, actor: str
+) -> JSON:
     try:
         batch = ReconBatch.model_validate(json.loads(raw))
     except (ValueError, ValidationError) as exc:
@@ -147,9 +151,11 @@ def _run_queries(service: Service, dataset: str, raw: str, limit: int) -> JSON:
         )
     sources = service.sources_for(dataset)
     out: JSON = {}
+    found: dict[str, list[Hit]] = {}
     for key, query in batch.root.items():
         variants, _ = schemas.example_queries(_example(query))
         hits = service.search_variants(variants, limit=query.limit, sources=sources)
+        found[key] = hits
         out[key] = {
             "result": [
                 {
@@ -165,6 +171,17 @@ def _run_queries(service: Service, dataset: str, raw: str, limit: int) -> JSON:
                 for h in hits
             ]
         }
+    record_queries(
+        service.store,
+        service.view(),
+        f"/reconcile/{dataset}",
+        batch.model_dump(mode="json"),
+        found,
+        threshold=None,
+        limit=max((q.limit for q in batch.root.values()), default=0),
+        sources=sorted(sources or ()),
+        actor=actor,
+    )
     return out
 
 
@@ -186,7 +203,9 @@ def create_router() -> APIRouter:
         if queries is None or len(queries.strip()) == 0:
             return JSONResponse(manifest(request, dataset))
         limit = request.app.state.settings.api_max_queries
-        return JSONResponse(_run_queries(service, dataset, queries, limit))
+        return JSONResponse(
+            _run_queries(service, dataset, queries, limit, requester(request))
+        )
 
     @router.post("/reconcile/{dataset}", summary="Batched reconciliation queries")
     def reconcile_post(
@@ -203,7 +222,9 @@ def create_router() -> APIRouter:
         if queries is None or len(queries.strip()) == 0:
             return JSONResponse(manifest(request, dataset))
         limit = request.app.state.settings.api_max_queries
-        return JSONResponse(_run_queries(service, dataset, queries, limit))
+        return JSONResponse(
+            _run_queries(service, dataset, queries, limit, requester(request))
+        )
 
     @router.get("/reconcile/{dataset}/suggest/entity")
     def suggest_entity(

@@ -11,19 +11,22 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from clearance.api import schemas
-from clearance.api.auth import reader, require
+from clearance.api.auth import reader, requester, require
 from clearance.api.errors import ApiError
 from clearance.errors import InvalidQuery
 from clearance.ingest import update_from_directory, update_from_official
+from clearance.match import Hit, default_weights
 from clearance.match import Query as ScreenQuery
-from clearance.match import default_weights
 from clearance.model import parse_partial_date
+from clearance.monitor import record_queries, record_screening
 from clearance.screen import Service, UpdateStep
 from clearance.settings import Settings
 from clearance.sources import OFFICIAL, HttpFetcher
 from clearance.store import Role, Store
 
 JSON = dict[str, Any]
+
+AUDIT_HEADER = "x-audit-record"  # id of the audit record a screening request appended
 
 # Algorithm names yente clients send; Clearance has one engine and answers all of them.
 ALGORITHMS = (
@@ -150,6 +153,7 @@ def create_router() -> APIRouter:
         cut = _threshold(threshold)
         floor = 0.0 if cutoff is None else min(cutoff, cut)
         responses: JSON = {}
+        found: dict[str, list[Hit]] = {}
         for key, example in body.queries.items():
             variants, schema = schemas.example_queries(example)
             hits = service.search_variants(
@@ -161,14 +165,30 @@ def create_router() -> APIRouter:
                 schema=schema,
             )
             hits = [h for h in hits if h.score >= floor]
+            found[key] = hits
             responses[key] = {
                 "status": 200,
                 "results": [schemas.scored_json(h) for h in hits],
                 "total": {"value": len(hits), "relation": "eq"},
                 "query": example.model_dump(by_alias=True),
             }
+        record = record_queries(
+            service.store,
+            service.screener(as_of).view,  # the versions that answered (cached)
+            f"/match/{dataset}",
+            {
+                k: e.model_dump(by_alias=True, mode="json")
+                for k, e in body.queries.items()
+            },
+            found,
+            threshold=cut,
+            limit=limit,
+            sources=sorted(sources or ()),
+            actor=requester(request),
+        )
         body_out = {"responses": responses, "matcher": matcher_docs(), "limit": limit}
-        return _json(body_out, {"x-batch-size": str(len(responses))})
+        headers = {"x-batch-size": str(len(responses)), AUDIT_HEADER: str(record.id)}
+        return _json(body_out, headers)
 
     @router.get("/search/{dataset}", tags=["Matching"], dependencies=[Depends(reader)])
     def search(
@@ -275,13 +295,26 @@ def create_router() -> APIRouter:
                     for e, why in view.related(hit.entity)
                 ]
             out.append(data)
+        record = record_screening(
+            service.store,
+            view,
+            query,
+            hits,
+            threshold=body.threshold,
+            limit=body.limit,
+            sources=sorted(sources or ()),
+            actor=requester(request),
+            channel="api",
+        )
         return _json(
             {
                 "as_of": None if body.as_of is None else body.as_of.isoformat(),
                 "threshold": _threshold(body.threshold),
                 "alert": any(h.match for h in hits),
                 "hits": out,
-            }
+                "audit_record": record.id,
+            },
+            {AUDIT_HEADER: str(record.id)},
         )
 
     @router.get(

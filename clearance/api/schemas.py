@@ -465,3 +465,23 @@ def job_json(job: UpdateJob) -> JSON:
             for s in job.steps
         ],
     }
+
+
+# -- monitoring ------------------------------------------------------------------------------
+
+
+class DispositionRequest(BaseModel):
+    """An analyst's decision on an alert."""
+
+    decision: str = Field(
+        ...,
+        examples=["false_positive"],
+        description="true_match, false_positive or needs_review.",
+    )
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class MonitorRunRequest(BaseModel):
+    """Re-screen what changed since the last run, or every party with ``full``."""
+
+    full: bool = False

@@ -42,7 +42,8 @@ def record_screening(
     actor: str | None = None,
     channel: str = "cli",
 ) -> AuditRecord:
-    """Append the audit record of one screening (``clearance check``; the API later)."""
+    """Append the audit record of one screening (``clearance check``, ``POST /screen``):
+    replayable, as it holds the query itself."""
     return AuditLog(store).append(
         "screening",
         {
@@ -56,6 +57,43 @@ def record_screening(
             "results": results_of(hits),
             "results_digest": digest(results_of(hits)),
             "decision": "alert" if any(h.match for h in hits) else "clear",
+        },
+        actor,
+    )
+
+
+def record_queries(
+    store: Store,
+    view: View,
+    endpoint: str,
+    queries: object,
+    results: Mapping[str, Sequence[Hit]],
+    *,
+    threshold: float | None,
+    limit: int,
+    sources: Sequence[str] = (),
+    actor: str | None = None,
+    channel: str = "api",
+) -> AuditRecord:
+    """Append ONE audit record for a batch of queries answered together (an API ``/match``
+    or reconciliation request): the digest of the queries as sent, the list versions,
+    and the digest of every query's results (entity, score, decision), keyed as sent."""
+    by_key = {key: results_of(hits) for key, hits in sorted(results.items())}
+    alerts = sum(1 for hits in results.values() if any(h.match for h in hits))
+    return AuditLog(store).append(
+        "screening_batch",
+        {
+            "channel": channel,
+            "endpoint": endpoint,
+            "query_digest": digest(queries),
+            "queries": len(results),
+            "list_versions": {s: v.id for s, v in sorted(view.versions.items())},
+            "threshold": threshold,
+            "limit": limit,
+            "sources": sorted(sources),
+            "results_digest": digest(by_key),
+            "alerts": alerts,
+            "decision": "alert" if alerts > 0 else "clear",
         },
         actor,
     )

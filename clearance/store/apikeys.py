@@ -50,6 +50,11 @@ class ApiKey:
     def active(self) -> bool:
         return self.revoked_at is None
 
+    @property
+    def actor(self) -> str:
+        """Who a request with this key acts as, in dispositions and audit records."""
+        return f"apikey:{self.name} ({self.prefix})"
+
 
 def schema_sql() -> str:
     return (

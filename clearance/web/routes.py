@@ -12,7 +12,7 @@ from datetime import date
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -24,6 +24,8 @@ from clearance.normalize import country_code
 from clearance.screen import Service
 from clearance.settings import Settings
 from clearance.web import present
+from clearance.web.access import COOKIE, ReadKeyRequired, read_access, valid_key
+from clearance.web.alerts import create_alerts_router
 from clearance.web.batch import (
     MAX_UPLOAD_BYTES,
     BatchJobs,
@@ -109,8 +111,24 @@ def _versions_note(service: Service, as_of: date | None) -> str:
 def create_router() -> APIRouter:
     """The web UI's pages under ``/ui`` (and ``/`` sending a browser there); they find the
     ``Service`` at ``request.app.state.service``."""
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(read_access)])
     jobs = BatchJobs()
+
+    @router.post(PREFIX + "/key", name="web_key", response_model=None)
+    def key_form(
+        request: Request,
+        key: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = PREFIX + "/",
+    ) -> Response:
+        """Keep a valid API key in a session cookie and go on to ``next``."""
+        if not valid_key(request, key.strip()):
+            return _key_page(request, "That API key is unknown or revoked.", next)
+        target = next if next.startswith(PREFIX + "/") else PREFIX + "/"
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(
+            COOKIE, key.strip(), path=PREFIX, httponly=True, samesite="strict"
+        )
+        return response
 
     @router.get("/", name="web_home")
     def home(request: Request) -> RedirectResponse:
@@ -331,16 +349,37 @@ def create_router() -> APIRouter:
             },
         )
 
+    router.include_router(
+        create_alerts_router(
+            _service, _render, _problem, lambda r: _entity_url(r, None)
+        )
+    )
     return router
 
 
+def _key_page(request: Request, message: str, next_url: str) -> HTMLResponse:
+    return _render(request, "key.html", "", 401, message=message, next=next_url)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages on ``app``, with the key form as the answer to a page that needs
+    an API key (``api_read_key_required``)."""
+
+    async def key_needed(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ReadKeyRequired)
+        return _key_page(request, exc.message, request.url.path)
+
+    app.include_router(create_router())
+    app.add_exception_handler(ReadKeyRequired, key_needed)
+
+
 def _upload_limit(request: Request) -> dict[str, Any]:
-    """The largest upload the server takes: ours, or the API's body limit if smaller
-    (``clearance serve`` puts its settings on the app)."""
+    """The largest upload the server takes: ``api_max_upload`` under ``clearance serve``
+    (which puts its settings on the app), else ours."""
     limit = MAX_UPLOAD_BYTES
     settings = getattr(request.app.state, "settings", None)
     if isinstance(settings, Settings):
-        limit = min(limit, settings.api_max_body)
+        limit = settings.api_max_upload
     size = f"{limit / 1_000_000:.3g} MB" if limit >= 100_000 else f"{limit:,} bytes"
     return {"max_bytes": limit, "max_size": size}
 

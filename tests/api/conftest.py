@@ -5,16 +5,20 @@ two SDN history files (for changes and timelines), the OFAC non-SDN list of 2025
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from clearance.ingest import update_from_directory
+from clearance.monitor import add_party, create_watch_set
 from clearance.screen import Service
 from clearance.server import create_app
 from clearance.settings import Settings
-from clearance.store import Store
+from clearance.store import Role, Store, create_api_key
+from tests.factories import make_entity, make_meta
 
 FILES = (
     "us_ofac_sdn/csv_history/sdn_2022-02-23.csv.gz",
@@ -60,4 +64,54 @@ def make_client(service: Service, **settings: object) -> TestClient:
 @pytest.fixture
 def client(service: Service) -> Iterator[TestClient]:
     with make_client(service) as opened:
+        yield opened
+
+
+# -- a synthetic store for the monitoring endpoints (no real data needed) -------------
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    reader: str
+    analyst: str
+    admin: str
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def monitor_home(tmp_path: Path) -> Path:
+    """Two listed firms, and a watch set with one party that matches one of them."""
+    home = tmp_path / "home"
+    with Store.open(home) as store:
+        with store.import_version(make_meta("us_ofac_sdn", date(2022, 1, 31))) as w:
+            w.add(make_entity("us_ofac_sdn:1", "ACME TRADING LLC"))
+            w.add(make_entity("us_ofac_sdn:2", "ZENITH MARITIME SHIPPING CO"))
+            w.finish()
+        create_watch_set(store, "customers", "KYC book")
+        add_party(store, "customers", {"ref": "C1", "name": "Zenith Maritime Shipping"})
+        add_party(store, "customers", {"ref": "C2", "name": "Quiet Bakery"})
+    return home
+
+
+@pytest.fixture
+def keys(monitor_home: Path) -> Keys:
+    with Store.open(monitor_home) as store:
+        made = [
+            create_api_key(store, name, role)[1]
+            for name, role in (
+                ("rita", Role.READER),
+                ("ana", Role.ANALYST),
+                ("root", Role.ADMIN),
+            )
+        ]
+    return Keys(*made)
+
+
+@pytest.fixture
+def monitor_client(monitor_home: Path, keys: Keys) -> Iterator[TestClient]:
+    """The API over the synthetic monitoring store (API keys made first)."""
+    with Service.open(monitor_home) as service, make_client(service) as opened:
         yield opened

@@ -170,13 +170,13 @@ def test_batch_upload_completes_with_progress_and_downloads(
 def test_batch_page_refuses_a_file_above_the_servers_limit(
     page: Page, live_server: str, tmp_path: Path
 ) -> None:
-    big = tmp_path / "big.csv"  # the server's default body limit is 1 MB
-    big.write_text("qid,name\n" + "1,Sugon Information Industry\n" * 40_000)
+    big = tmp_path / "big.csv"  # the server's default upload limit is 20 MB
+    big.write_text("qid,name\n" + "1,Sugon Information Industry\n" * 730_000)
     page.goto(f"{live_server}/ui/batch")
-    expect(page.locator("label[for=file]")).to_contain_text("up to 1 MB")
+    expect(page.locator("label[for=file]")).to_contain_text("up to 20 MB")
     page.get_by_label("File to screen").set_input_files(big)
     page.get_by_role("button", name="Upload and screen").click()
-    expect(page.get_by_role("alert")).to_contain_text("larger than 1 MB")
+    expect(page.get_by_role("alert")).to_contain_text("larger than 20 MB")
     assert page.url.endswith("/ui/batch")
 
 
