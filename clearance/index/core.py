@@ -255,37 +255,49 @@ def candidates(
 ) -> list[int]:
     """Listed names sharing rare words (exact, misspelt, or merged) with the query."""
     scores: dict[int, float] = defaultdict(float)
-    keys: list[tuple[str, float]] = []
-    for token in tokens:
+    idf = index.token_idf
+    # (group, key, similarity, weight cap). A name counts once per group (a query word
+    # with its spelling variants and misspellings, or one merged pair), at its best key.
+    # A misspelling weighs at most what the query word itself does, so "technology" near
+    # the rare merged key "etechnology" ("E-TECHNOLOGY") still counts as a generic word.
+    keys: list[tuple[int, str, float, float]] = []
+    uncapped = math.inf
+    for group, token in enumerate(tokens):
         if token in index.postings:
-            keys.append((token, 1.0))
+            keys.append((group, token, 1.0, uncapped))
         canonical = canonical_token(token)
         if canonical != token and canonical in index.postings:
-            keys.append((canonical, 1.0))
+            keys.append((group, canonical, 1.0, uncapped))
+        cap = idf(token)
         for other in fuzzy_vocab(index, token):
             if other != token:
                 sim = word_similarity(token, other)
                 if sim >= MIN_WORD_SIMILARITY:
-                    keys.append((other, sim))
+                    keys.append((group, other, sim, cap))
+    group = len(tokens)
     for a, b in pairwise(tokens):
         if a + b in index.postings:
-            keys.append((a + b, 1.0))
+            keys.append((group, a + b, 1.0, uncapped))
+            group += 1
     joined = "".join(tokens)
     if len(tokens) > 1 and joined in index.postings:
-        keys.append((joined, 1.0))
+        keys.append((group, joined, 1.0, uncapped))
     elif len(tokens) > 1 and len(joined) <= MAX_DELETE_LEN:
         for other in fuzzy_vocab(index, joined):
             sim = word_similarity(joined, other)
             if sim >= MIN_WORD_SIMILARITY:
-                keys.append((other, sim))
-    keys.sort(key=lambda k: -index.token_idf(k[0]))
-    for key, sim in keys:
+                keys.append((group, other, sim, uncapped))
+    keys.sort(key=lambda k: -min(idf(k[1]), k[3]) * k[2])
+    counted: set[tuple[int, int]] = set()  # (group, name position)
+    for group, key, sim, cap in keys:
         postings = index.postings[key]
         if len(postings) > COMMON_POSTINGS and len(scores) > 0:
             continue
-        weight = index.token_idf(key) * sim
+        weight = min(idf(key), cap) * sim
         for pos in postings:
-            scores[pos] += weight
+            if (group, pos) not in counted:  # keys come best first
+                counted.add((group, pos))
+                scores[pos] += weight
     ranked = heapq.nlargest(limit, scores, key=scores.__getitem__)
     if len(ranked) == 0:
         return ranked
