@@ -1,15 +1,16 @@
 """The versioned store: every list version kept, imported atomically, read through views.
 
-One SQLite database in WAL mode: readers never block on an import, and an import is one
-transaction, so a crash or an error mid-import leaves the previous version current and writes
-nothing. Entity records are content-addressed; a version is the set of (entity id, record hash)
-pairs it holds, which makes diffs, history and point-in-time views set operations.
+One database (embedded SQLite in WAL mode by default, or a PostgreSQL server; see
+``clearance.store.db``): readers never block on an import, and an import is one transaction,
+so a crash or an error mid-import leaves the previous version current and writes nothing.
+Entity records are content-addressed; a version is the set of (entity id, record hash) pairs
+it holds, which makes diffs, history and point-in-time views set operations.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,8 +29,12 @@ from clearance.model import (
     merge_entities,
 )
 from clearance.normalize import normalize_text
+from clearance.store.db import Database, open_database
 
 SCHEMA_VERSION = 1
+# DDL files run in this order by Store._migrate: schema.sql, then one file per feature
+# (schema_<topic>.sql), each of CREATE ... IF NOT EXISTS statements in the portable dialect
+SCHEMA_FILES = ("schema.sql",)
 MAX_LOSS = (
     0.20  # a new version losing more than 20 % of its predecessor's entities is refused
 )
@@ -124,20 +129,20 @@ class Writer:
 
 
 class Store:
-    """The embedded store. Open with ``Store.open(home)``; close with ``close()``."""
+    """The store. Open with ``Store.open(home)`` (or ``Store.open(home, database_url)``);
+    close with ``close()``."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.where = db.where
+        self.identity = ""  # see ``identity`` below
         self._migrate()
 
     @classmethod
-    def open(cls, home: Path) -> Store:
-        home.mkdir(parents=True, exist_ok=True)
-        return cls(home / "clearance.db")
+    def open(cls, home: Path, database_url: str | None = None) -> Store:
+        """The embedded store in ``home`` (``clearance.db``), or the PostgreSQL database
+        named by ``database_url`` (``postgresql://user@host/db``)."""
+        return cls(open_database(home, database_url))
 
     def close(self) -> None:
         self._db.close()
@@ -149,22 +154,38 @@ class Store:
         self.close()
 
     def _migrate(self) -> None:
-        sql = (
-            resources.files("clearance.store").joinpath("schema.sql").read_text("utf-8")
+        folder = resources.files("clearance.store")
+        self._db.migrate(
+            [(name, folder.joinpath(name).read_text("utf-8")) for name in SCHEMA_FILES]
         )
-        self._db.executescript(sql)
         row = self._db.execute(
             "SELECT value FROM meta WHERE key='schema_version'"
         ).fetchone()
         if row is None:
             self._db.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
-                (SCHEMA_VERSION,),
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
             )
         elif int(row[0]) > SCHEMA_VERSION:
             raise ClearanceError(
-                f"store {self.path} has schema {row[0]}; this Clearance knows {SCHEMA_VERSION}"
+                f"store {self.where} has schema {row[0]}; this Clearance knows {SCHEMA_VERSION}"
             )
+        if self._db.backend != "sqlite":
+            # A server database is not tied to one home folder, where saved indexes live:
+            # its random id keeps an index of another database (with the same version ids)
+            # from being taken for its own. An embedded store's identity stays "".
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key='store_id'"
+            ).fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)",
+                    (uuid.uuid4().hex,),
+                )
+                row = self._db.execute(
+                    "SELECT value FROM meta WHERE key='store_id'"
+                ).fetchone()
+            self.identity = f"{self._db.backend}:{row[0]}"
 
     # -- writing -----------------------------------------------------------------------
 
@@ -190,7 +211,7 @@ class Store:
 
     def _previous(self, source: str, published: date) -> ListVersion | None:
         row = self._db.execute(
-            "SELECT * FROM versions WHERE source = ? AND published <= ? "
+            f"SELECT {self._VERSION_COLUMNS} FROM versions WHERE source = ? AND published <= ? "
             "ORDER BY published DESC, id DESC LIMIT 1",
             (source, published.isoformat()),
         ).fetchone()
@@ -201,14 +222,15 @@ class Store:
     ) -> ImportResult:
         count = len(entities)
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with (
+            db.transaction()
+        ):  # one transaction: the version, its records and its audit
             existing = db.execute(
-                "SELECT * FROM versions WHERE source = ? AND sha256 = ?",
+                f"SELECT {self._VERSION_COLUMNS} FROM versions "
+                "WHERE source = ? AND sha256 = ?",
                 (meta.source, meta.sha256),
             ).fetchone()
             if existing is not None:
-                db.execute("ROLLBACK")
                 version = self._version(existing)
                 return ImportResult(
                     "unchanged",
@@ -221,7 +243,6 @@ class Store:
             previous = self._previous(meta.source, meta.published)
             refusal = self._refusal(meta, count, previous)
             if refusal is not None and not force:
-                db.execute("ROLLBACK")
                 self._audit(
                     "import_refused",
                     meta.source,
@@ -249,11 +270,6 @@ class Store:
                     "forced": refusal is not None,
                 },
             )
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
         version = self.version(version_id)
         return ImportResult(
             "added", meta.source, meta.published, count, version, previous
@@ -283,10 +299,10 @@ class Store:
 
     def _insert_entities(self, meta: VersionMeta, entities: Sequence[Entity]) -> int:
         db = self._db
-        cursor = db.execute(
+        row = db.execute(
             "INSERT INTO versions (source, published, published_from, retrieved_at, sha256, "
             "format, origin, entity_count, issue_count, issues, lacks) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 meta.source,
                 meta.published.isoformat(),
@@ -300,9 +316,8 @@ class Store:
                 json.dumps([list(i) for i in meta.issues[:_ISSUES_KEPT]]),
                 json.dumps(sorted(meta.lacks)),
             ),
-        )
-        version_id = cursor.lastrowid
-        assert version_id is not None
+        ).fetchone()
+        version_id = int(row[0])
         rows: list[tuple[str, str, str, Entity]] = []
         for entity in entities:
             data = json.dumps(
@@ -428,23 +443,29 @@ class Store:
         return chosen[-1]
 
     def entity_counts_by_list(self, version_id: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
         rows = self._db.execute(
-            "SELECT substr(entity_id, 1, instr(entity_id, ':') - 1), count(*) FROM members "
-            "WHERE version_id = ? GROUP BY 1",
-            (version_id,),
+            "SELECT entity_id FROM members WHERE version_id = ?", (version_id,)
         )
-        return {str(code): int(n) for code, n in rows}
+        for (entity_id,) in rows:
+            code = str(entity_id).partition(":")[0]
+            counts[code] = counts.get(code, 0) + 1
+        return counts
 
     def effect_counts(self, version_id: int) -> dict[tuple[str, str], int]:
         """(list code, legal effect) -> number of entities of one version with such a
         listing."""
+        counts: dict[tuple[str, str], int] = {}
         rows = self._db.execute(
-            "SELECT json_extract(l.value, '$.source'), json_extract(l.value, '$.legal_effect'), "
-            "count(DISTINCT m.entity_id) FROM members m JOIN records r ON r.hash = m.hash, "
-            "json_each(r.data, '$.listings') l WHERE m.version_id = ? GROUP BY 1, 2",
+            "SELECT r.data FROM members m JOIN records r ON r.hash = m.hash "
+            "WHERE m.version_id = ?",
             (version_id,),
         )
-        return {(str(code), str(effect)): int(n) for code, effect, n in rows}
+        for (data,) in rows:  # JSON read in Python: the same on every backend, as fast
+            listings = json.loads(data).get("listings", [])
+            for key in {(str(x["source"]), str(x["legal_effect"])) for x in listings}:
+                counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def audit_events(self, limit: int = 100) -> list[dict[str, object]]:
         rows = self._db.execute(

@@ -1,0 +1,313 @@
+"""The store's database connection: embedded SQLite (default) or a PostgreSQL server.
+
+The store's SQL is written once, in a small portable subset of SQLite's dialect (see the
+rules below); ``PostgresDatabase`` translates it on the way through, so both backends run
+the same store code. The portable subset:
+
+- ``?`` placeholders; column types TEXT, INTEGER (64-bit), REAL, BLOB;
+- ``INTEGER PRIMARY KEY`` for an automatic id (an identity column on PostgreSQL), read back
+  with ``INSERT ... RETURNING id``; ``WITHOUT ROWID`` (dropped on PostgreSQL);
+- ``CREATE TABLE/INDEX IF NOT EXISTS``; ``INSERT OR IGNORE`` (``ON CONFLICT DO NOTHING``);
+- standard SELECT, JOIN, GROUP BY, ORDER BY, LIMIT, COALESCE, COUNT, MAX, MIN, ``substr``;
+- no JSON functions, GLOB, rowid, strftime, PRAGMA or AUTOINCREMENT: compute in Python.
+
+Text compares byte-wise on both backends (SQLite's BINARY collation; ``COLLATE "C"`` on every
+PostgreSQL TEXT column), so ordering and the ``key >= ? AND key < ?`` prefix scans agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from clearance.errors import ClearanceError
+
+# one number for every Clearance writer on a PostgreSQL database (pg_advisory_xact_lock):
+# imports are serialised as SQLite's BEGIN IMMEDIATE serialises them
+_WRITE_LOCK = 0x0C1EA7A9CE
+_MIGRATE_LOCK = _WRITE_LOCK + 1
+
+
+class Cursor(Protocol):
+    """What ``Database.execute`` returns: rows as tuples."""
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Database(Protocol):
+    """One connection to the store's database."""
+
+    backend: str  # "sqlite" | "postgres"
+    where: str  # the file or server, for messages (never a password)
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None: ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One write transaction, committed on exit or rolled back on an exception.
+        Writers are serialised; readers keep seeing the last commit. Nested calls join the
+        outer transaction."""
+        ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def migrate(self, scripts: Sequence[tuple[str, str]]) -> None:
+        """Run DDL scripts, (file name, text) pairs of ``CREATE ... IF NOT EXISTS``
+        statements, in order. The first script creates the ``meta`` table."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_database(home: Path, url: str | None) -> Database:
+    """The database named by ``url`` (``postgresql://...``), else ``home/clearance.db``."""
+    if url is None or len(url.strip()) == 0:
+        home.mkdir(parents=True, exist_ok=True)
+        return SQLiteDatabase(home / "clearance.db")
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url)
+    if url.startswith("sqlite:///"):
+        return SQLiteDatabase(Path(url.removeprefix("sqlite:///")))
+    raise ClearanceError(
+        f"unsupported database URL {_redact(url)!r}: use postgresql://... "
+        "(or leave CLEARANCE_DATABASE_URL unset for the embedded SQLite store)"
+    )
+
+
+class SQLiteDatabase:
+    """The embedded store: one file in WAL mode, so readers never wait for an import."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.where = str(path)
+        self._conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._depth = 0
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth > 0:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._conn.execute(
+            "BEGIN IMMEDIATE"
+        )  # take the write lock now, not at first write
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    def migrate(self, scripts: Sequence[tuple[str, str]]) -> None:
+        for _, script in scripts:
+            self._conn.executescript(script)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresDatabase:
+    """A PostgreSQL server (``CLEARANCE_DATABASE_URL=postgresql://...``), for deployments
+    where several users and processes share one store. Needs ``clearance[postgres]``."""
+
+    backend = "postgres"
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg  # optional dependency: imported only when a URL names it
+        except ImportError as exc:
+            raise ClearanceError(
+                "CLEARANCE_DATABASE_URL names PostgreSQL but psycopg is not installed: "
+                "pip install 'clearance[postgres]'"
+            ) from exc
+        self.where = _redact(url)
+        try:
+            self._conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as exc:
+            raise ClearanceError(
+                f"cannot connect to PostgreSQL at {self.where}: {_first_line(exc)}"
+            ) from None
+        self._depth = 0
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        return self._conn.execute(to_postgres(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.executemany(to_postgres(sql), rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth > 0:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._conn.transaction():
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+                yield
+        finally:
+            self._depth = 0
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg import pq  # optional dependency, see __init__
+
+        return bool(self._conn.info.transaction_status != pq.TransactionStatus.IDLE)
+
+    def migrate(self, scripts: Sequence[tuple[str, str]]) -> None:
+        # Scripts already run (same text) are skipped: on PostgreSQL even a no-op
+        # CREATE INDEX IF NOT EXISTS locks its table and would wait for a running import.
+        digests = {
+            name: hashlib.sha256(text.encode()).hexdigest() for name, text in scripts
+        }
+        if self._applied() == digests:
+            return
+        with self._conn.transaction():
+            # two processes creating the same tables at once would collide in pg_type
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
+            applied = self._applied()
+            for name, script in scripts:
+                if applied.get(name) == digests[name]:
+                    continue
+                for statement in split_statements(script):
+                    self._conn.execute(to_postgres(statement), ())
+                self._conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (f"schema:{name}", digests[name]),
+                )
+
+    def _applied(self) -> dict[str, str]:
+        """Digest of each schema file last run, by file name."""
+        found = self._conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+        if found is None or not found[0]:
+            return {}
+        rows = self._conn.execute(
+            "SELECT key, value FROM meta WHERE key LIKE 'schema:%%'", ()
+        ).fetchall()
+        return {str(k).removeprefix("schema:"): str(v) for k, v in rows}
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+# -- translation to PostgreSQL -----------------------------------------------------------
+
+_TOKENS = re.compile(
+    r"(?P<string>'(?:[^']|'')*')|(?P<ident>\"(?:[^\"]|\"\")*\")|(?P<comment>--[^\n]*)"
+    r"|(?P<code>[^'\"-]+|-)",
+    re.DOTALL,
+)
+_DDL = (
+    (re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\b", re.I), "BIGINT GENERATED BY DEFAULT AS "
+     "IDENTITY PRIMARY KEY"),
+    (re.compile(r"\bINTEGER\b", re.I), "BIGINT"),
+    (re.compile(r"\bREAL\b", re.I), "DOUBLE PRECISION"),
+    (re.compile(r"\bBLOB\b", re.I), "BYTEA"),
+    (re.compile(r"\bTEXT\b", re.I), 'TEXT COLLATE "C"'),
+    (re.compile(r"\)\s*WITHOUT\s+ROWID\b", re.I), ")"),
+)  # fmt: skip
+_OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
+_CREATE_TABLE = re.compile(r"^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TABLE\b", re.I)
+
+
+def _tokens(sql: str) -> list[tuple[str, str]]:
+    return [(str(m.lastgroup), m.group()) for m in _TOKENS.finditer(sql)]
+
+
+def split_statements(script: str) -> list[str]:
+    """A DDL script's statements, comments dropped (``;`` inside quotes kept)."""
+    statements: list[str] = []
+    current: list[str] = []
+    for kind, text in _tokens(script):
+        if kind == "comment":
+            continue
+        if kind != "code" or ";" not in text:
+            current.append(text)
+            continue
+        head, *rest = text.split(";")
+        current.append(head)
+        for part in rest:
+            statements.append("".join(current))
+            current = [part]
+    statements.append("".join(current))
+    return [s.strip() for s in statements if len(s.strip()) > 0]
+
+
+@lru_cache(maxsize=512)
+def to_postgres(sql: str) -> str:
+    """One statement of portable SQL as PostgreSQL (psycopg's ``%s`` placeholders)."""
+    tokens = [(k, t) for k, t in _tokens(sql) if k != "comment"]
+    is_create_table = _CREATE_TABLE.match(sql) is not None
+    ignore = False
+    out: list[str] = []
+    for kind, text in tokens:
+        if kind == "code":
+            if is_create_table:
+                for pattern, replacement in _DDL:
+                    text = pattern.sub(replacement, text)
+            text, n = _OR_IGNORE.subn("INSERT INTO", text)
+            ignore = ignore or n > 0
+            text = text.replace("%", "%%").replace("?", "%s")
+        elif kind == "string":
+            text = text.replace("%", "%%")
+        out.append(text)
+    if ignore:
+        for i in range(len(out) - 1, -1, -1):
+            if tokens[i][0] == "code" and _RETURNING.search(out[i]) is not None:
+                out[i] = _RETURNING.sub("ON CONFLICT DO NOTHING RETURNING", out[i], 1)
+                break
+        else:
+            out.append(" ON CONFLICT DO NOTHING")
+    return "".join(out).strip()
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if len(lines) > 0 else type(exc).__name__
