@@ -22,7 +22,9 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -165,11 +167,40 @@ class PostgresDatabase:
         self._depth = 0
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
-        return self._conn.execute(to_postgres(sql), tuple(params))
+        plan = _translate(sql)
+        return self._conn.execute(plan.sql, plan.pack(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        plan = _translate(sql)
+        rows = iter(rows)
+        head = list(islice(rows, _COPY_FROM))
+        if plan.insert is not None and len(head) == _COPY_FROM:
+            self._copy(plan.insert, chain(head, rows))
+            return
         with self._conn.cursor() as cursor:
-            cursor.executemany(to_postgres(sql), rows)
+            cursor.executemany(plan.sql, (plan.pack(row) for row in chain(head, rows)))
+
+    def _copy(self, insert: _Insert, rows: Iterable[Sequence[object]]) -> None:
+        """Many rows of a plain ``INSERT [OR IGNORE] ... VALUES (?, ...)`` through COPY,
+        an order of magnitude faster than row-by-row INSERTs. OR IGNORE copies into a
+        temporary table first, then inserts from it with ON CONFLICT DO NOTHING."""
+        columns = ", ".join(insert.columns)
+        target = insert.table
+        with self._conn.transaction(), self._conn.cursor() as cursor:
+            if insert.ignore:
+                target = f"clearance_stage_{insert.table}"
+                cursor.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {target} (LIKE {insert.table})"
+                )
+            with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if insert.ignore:
+                cursor.execute(
+                    f"INSERT INTO {insert.table} ({columns}) SELECT {columns} "
+                    f"FROM {target} ON CONFLICT DO NOTHING"
+                )
+                cursor.execute(f"TRUNCATE {target}")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -248,6 +279,20 @@ _DDL = (
     (re.compile(r"\)\s*WITHOUT\s+ROWID\b", re.I), ")"),
 )  # fmt: skip
 _OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
+# a list of placeholders, "x IN (?, ?, ?)", becomes "x = ANY(%s)" with one array parameter:
+# psycopg parses (and caches) a query with one parameter much faster than with 500
+_PLACEHOLDERS = re.compile(
+    r"(?P<notin>\bNOT\s+IN\s*\(\s*\?(?:\s*,\s*\?)*\s*\))"
+    r"|(?P<in>\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\))|(?P<one>\?)",
+    re.I,
+)
+_PLAIN_INSERT = re.compile(
+    r"^\s*INSERT\s+(?P<ignore>OR\s+IGNORE\s+)?INTO\s+(?P<table>\w+)\s*"
+    r"\((?P<columns>\s*\w+(?:\s*,\s*\w+)*)\s*\)\s*"
+    r"VALUES\s*\((?P<values>\s*\?(?:\s*,\s*\?)*)\s*\)\s*$",
+    re.I,
+)
+_COPY_FROM = 200  # executemany of at least this many rows goes through COPY
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _CREATE_TABLE = re.compile(r"^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TABLE\b", re.I)
 
@@ -275,12 +320,55 @@ def split_statements(script: str) -> list[str]:
     return [s.strip() for s in statements if len(s.strip()) > 0]
 
 
-@lru_cache(maxsize=512)
+@dataclass(frozen=True, slots=True)
+class _Insert:
+    table: str
+    columns: tuple[str, ...]
+    ignore: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A statement translated for psycopg, and how to lay out its parameters."""
+
+    sql: str
+    groups: tuple[int, ...]  # per %s: 0 = one parameter, n = a list of the next n
+    insert: _Insert | None  # a plain INSERT ... VALUES (?, ...): may go through COPY
+
+    def pack(self, params: Sequence[object]) -> Sequence[object]:
+        if all(n == 0 for n in self.groups):
+            return tuple(params)
+        out: list[object] = []
+        i = 0
+        for n in self.groups:
+            if n == 0:
+                out.append(params[i])
+                i += 1
+            else:
+                out.append(list(params[i : i + n]))
+                i += n
+        return out
+
+
 def to_postgres(sql: str) -> str:
     """One statement of portable SQL as PostgreSQL (psycopg's ``%s`` placeholders)."""
+    return _translate(sql).sql
+
+
+@lru_cache(maxsize=1024)
+def _translate(sql: str) -> _Plan:
     tokens = [(k, t) for k, t in _tokens(sql) if k != "comment"]
     is_create_table = _CREATE_TABLE.match(sql) is not None
     ignore = False
+    groups: list[int] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        if match.lastgroup == "one":
+            groups.append(0)
+            return "%s"
+        groups.append(match.group().count("?"))
+        return "<> ALL(%s)" if match.lastgroup == "notin" else "= ANY(%s)"
+
     out: list[str] = []
     for kind, text in tokens:
         if kind == "code":
@@ -289,7 +377,7 @@ def to_postgres(sql: str) -> str:
                     text = pattern.sub(replacement, text)
             text, n = _OR_IGNORE.subn("INSERT INTO", text)
             ignore = ignore or n > 0
-            text = text.replace("%", "%%").replace("?", "%s")
+            text = _PLACEHOLDERS.sub(placeholder, text.replace("%", "%%"))
         elif kind == "string":
             text = text.replace("%", "%%")
         out.append(text)
@@ -300,7 +388,15 @@ def to_postgres(sql: str) -> str:
                 break
         else:
             out.append(" ON CONFLICT DO NOTHING")
-    return "".join(out).strip()
+    insert = None
+    plain = _PLAIN_INSERT.match(sql)
+    if plain is not None:
+        columns = tuple(c.strip() for c in plain.group("columns").split(","))
+        if len(columns) == plain.group("values").count("?"):
+            insert = _Insert(
+                plain.group("table"), columns, plain.group("ignore") is not None
+            )
+    return _Plan("".join(out).strip(), tuple(groups), insert)
 
 
 def _redact(url: str) -> str:
