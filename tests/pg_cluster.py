@@ -57,7 +57,9 @@ class Cluster:
             try:
                 user = pwd.getpwnam("postgres")
             except KeyError as exc:
-                raise ClusterUnavailable("running as root and no postgres user") from exc
+                raise ClusterUnavailable(
+                    "running as root and no postgres user"
+                ) from exc
             os.chown(self.folder, user.pw_uid, user.pw_gid)
             self._as = ["runuser", "-u", "postgres", "--"]
         self.started = False
@@ -85,7 +87,11 @@ class Cluster:
             "postgres",
             "--auth=trust",
             "--encoding=UTF8",
-            "--locale=C",
+            # a linguistic default collation, as most servers have: the store must not
+            # depend on the server's C locale for its byte-wise text order
+            "--locale=C.UTF-8",
+            "--locale-provider=icu",
+            "--icu-locale=en-US",
             "--no-sync",
         )
         options = (
@@ -124,7 +130,12 @@ class Cluster:
         if self.started:
             try:
                 self._run(
-                    str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "fast",
+                    "stop",
                 )
             except (ClusterUnavailable, subprocess.TimeoutExpired):
                 self._run(
