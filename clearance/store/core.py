@@ -135,7 +135,8 @@ class Store:
     def __init__(self, db: Database) -> None:
         self._db = db
         self.where = db.where
-        self.identity = ""  # see ``identity`` below
+        # tells the saved screening indexes of different databases apart (see _migrate)
+        self.identity = ""
         self._migrate()
 
     @classmethod
@@ -222,9 +223,8 @@ class Store:
     ) -> ImportResult:
         count = len(entities)
         db = self._db
-        with (
-            db.transaction()
-        ):  # one transaction: the version, its records and its audit
+        # one transaction: the version, its records and its audit row (or the refusal's)
+        with db.transaction():
             existing = db.execute(
                 f"SELECT {self._VERSION_COLUMNS} FROM versions "
                 "WHERE source = ? AND sha256 = ?",
