@@ -137,7 +137,11 @@ class Store:
         self.where = db.where
         # tells the saved screening indexes of different databases apart (see _migrate)
         self.identity = ""
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
 
     @classmethod
     def open(cls, home: Path, database_url: str | None = None) -> Store:

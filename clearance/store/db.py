@@ -231,22 +231,29 @@ class PostgresDatabase:
         digests = {
             name: hashlib.sha256(text.encode()).hexdigest() for name, text in scripts
         }
-        if self._applied() == digests:
-            return
-        with self._conn.transaction():
-            # two processes creating the same tables at once would collide in pg_type
-            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
-            applied = self._applied()
-            for name, script in scripts:
-                if applied.get(name) == digests[name]:
-                    continue
-                for statement in split_statements(script):
-                    self._conn.execute(to_postgres(statement), ())
-                self._conn.execute(
-                    "INSERT INTO meta (key, value) VALUES (%s, %s) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (f"schema:{name}", digests[name]),
-                )
+        import psycopg  # optional dependency, see __init__
+
+        try:
+            if self._applied() == digests:
+                return
+            with self._conn.transaction():
+                # two processes creating the same tables at once would collide in pg_type
+                self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
+                applied = self._applied()
+                for name, script in scripts:
+                    if applied.get(name) == digests[name]:
+                        continue
+                    for statement in split_statements(script):
+                        self._conn.execute(to_postgres(statement), ())
+                    self._conn.execute(
+                        "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        (f"schema:{name}", digests[name]),
+                    )
+        except psycopg.Error as exc:  # e.g. a role without CREATE on the schema
+            raise ClearanceError(
+                f"cannot set up Clearance's tables in {self.where}: {_first_line(exc)}"
+            ) from None
 
     def _applied(self) -> dict[str, str]:
         """Digest of each schema file last run, by file name."""

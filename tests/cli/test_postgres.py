@@ -130,3 +130,19 @@ def test_unreachable_server_is_a_one_line_error(tmp_path: Path) -> None:
     assert "cannot connect to PostgreSQL" in err
     assert "secret" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_role_without_create_rights_is_a_one_line_error(
+    postgres_cluster: Cluster, tmp_path: Path
+) -> None:
+    import psycopg
+
+    url = postgres_cluster.create_database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS clearance_reader")
+        conn.execute("CREATE ROLE clearance_reader LOGIN")  # PostgreSQL 15: no CREATE
+    reader_url = url.replace("postgres@", "clearance_reader@")
+    code, _, err = run(tmp_path, reader_url, "lists")
+    assert code == 1
+    assert "cannot set up Clearance's tables" in err
+    assert "permission denied" in err
