@@ -513,6 +513,21 @@ class Store:
             raise NotFound("record", record_hash)
         return entity_from_dict(json.loads(row[0]))
 
+    def records(self, record_hashes: Iterable[str]) -> dict[str, Entity]:
+        """Entity records by hash, read in batches (one query per 500, not one each: a
+        round trip to a database server costs more than the read); unknown hashes are
+        left out."""
+        wanted = list(dict.fromkeys(record_hashes))
+        out: dict[str, Entity] = {}
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for record_hash, data in self._db.execute(
+                f"SELECT hash, data FROM records WHERE hash IN ({marks})", chunk
+            ):
+                out[str(record_hash)] = entity_from_dict(json.loads(data))
+        return out
+
     def _records_in(
         self, version_ids: Sequence[int], entity_ids: Sequence[str]
     ) -> list[tuple[int, str, str]]:
@@ -548,8 +563,12 @@ class Store:
 
     def version_entities(self, version_id: int) -> Iterator[Entity]:
         """Every entity record of one version, as that source file had it."""
-        for record_hash in self.version_members(version_id).values():
-            yield self.record(record_hash)
+        hashes = list(self.version_members(version_id).values())
+        for start in range(0, len(hashes), _BATCH):
+            chunk = hashes[start : start + _BATCH]
+            found = self.records(chunk)
+            for record_hash in chunk:
+                yield found[record_hash]
 
     def version_members(self, version_id: int) -> dict[str, str]:
         """entity id -> record hash for one version."""
@@ -620,13 +639,15 @@ class View:
             self._version_ids, entity_ids
         ):
             grouped.setdefault(entity_id, []).append((version_id, record_hash))
+        found = self.store.records(
+            h for members in grouped.values() for _, h in members
+        )
         out: list[Entity] = []
         for entity_id in entity_ids:
             members = grouped.get(entity_id)
             if members is None:
                 continue
-            records = [self.store.record(h) for _, h in sorted(members)]
-            out.append(merge_entities(records))
+            out.append(merge_entities([found[h] for _, h in sorted(members)]))
         return out
 
     def get(self, entity_id: str) -> Entity:
