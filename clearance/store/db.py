@@ -9,6 +9,9 @@ the same store code. The portable subset:
   with ``INSERT ... RETURNING id``; ``WITHOUT ROWID`` (dropped on PostgreSQL);
 - ``CREATE TABLE/INDEX IF NOT EXISTS``; ``INSERT OR IGNORE`` (``ON CONFLICT DO NOTHING``);
 - standard SELECT, JOIN, GROUP BY, ORDER BY, LIMIT, COALESCE, COUNT, MAX, MIN, ``substr``;
+  ``x IN (?, ?, ...)`` of any length (one array parameter on PostgreSQL);
+- ``executemany`` for many rows (PostgreSQL: plain ``INSERT [OR IGNORE] ... VALUES (?, ...)``
+  batches go through COPY); ``transaction()`` around every write of several statements;
 - no JSON functions, GLOB, rowid, strftime, PRAGMA or AUTOINCREMENT: compute in Python.
 
 Text compares byte-wise on both backends (SQLite's BINARY collation; ``COLLATE "C"`` on every
