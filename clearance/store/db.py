@@ -171,7 +171,10 @@ class PostgresDatabase:
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         plan = _translate(sql)
-        return self._conn.execute(plan.sql, plan.pack(params))
+        cursor = self._conn.execute(plan.sql, plan.pack(params))
+        if plan.takes_write_lock:  # BEGIN IMMEDIATE: serialise writers as SQLite does
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+        return cursor
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         plan = _translate(sql)
@@ -308,6 +311,7 @@ _PLAIN_INSERT = re.compile(
     re.I,
 )
 _COPY_FROM = 200  # executemany of at least this many rows goes through COPY
+_BEGIN = re.compile(r"^\s*BEGIN\s+(IMMEDIATE|EXCLUSIVE)\s*;?\s*$", re.I)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _CREATE_TABLE = re.compile(r"^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TABLE\b", re.I)
 
@@ -349,6 +353,7 @@ class _Plan:
     sql: str
     groups: tuple[int, ...]  # per %s: 0 = one parameter, n = a list of the next n
     insert: _Insert | None  # a plain INSERT ... VALUES (?, ...): may go through COPY
+    takes_write_lock: bool = False  # BEGIN IMMEDIATE (prefer Database.transaction())
 
     def pack(self, params: Sequence[object]) -> Sequence[object]:
         if all(n == 0 for n in self.groups):
@@ -377,6 +382,8 @@ def to_postgres(sql: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _translate(sql: str) -> _Plan:
+    if _BEGIN.match(sql) is not None:
+        return _Plan("BEGIN", (), None, takes_write_lock=True)
     tokens = [(k, t) for k, t in _tokens(sql) if k != "comment"]
     is_create_table = _CREATE_TABLE.match(sql) is not None
     ignore = False

@@ -163,3 +163,19 @@ def test_migrating_twice_is_harmless_and_a_changed_file_runs(db: Database) -> No
 def test_unknown_database_url_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ClearanceError, match="unsupported database URL"):
         Store.open(tmp_path, "mysql://user:pw@host/db")
+
+
+def _open(db: Database) -> bool:
+    return db.in_transaction
+
+
+def test_explicit_begin_immediate_and_rollback_work_on_both(db: Database) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    assert _open(db)
+    db.execute("INSERT INTO watch (name) VALUES (?)", ("gone",))
+    db.execute("ROLLBACK")
+    assert not _open(db)
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO watch (name) VALUES (?)", ("kept",))
+    db.execute("COMMIT")
+    assert db.execute("SELECT name FROM watch").fetchall() == [("kept",)]
