@@ -27,6 +27,19 @@ class Settings(BaseSettings):
     database_url: str | None = (
         None  # CLEARANCE_DATABASE_URL: postgresql://user@host/db; unset: SQLite in home
     )
+    # monitoring: where alerts are POSTed (signed with the secret) and the digest written
+    webhook_url: str | None = None  # CLEARANCE_WEBHOOK_URL
+    webhook_secret: str | None = None  # CLEARANCE_WEBHOOK_SECRET
+    digest_file: Path | None = None  # CLEARANCE_DIGEST_FILE
+    # HTTP API (`clearance serve`), each CLEARANCE_API_<NAME>:
+    api_max_queries: int = Field(100, ge=1)  # queries per /match or /reconcile request
+    api_max_body: int = Field(1_000_000, ge=1024)  # bytes of one request body
+    api_timeout: float = Field(30.0, gt=0)  # seconds before a request answers 504
+    api_workers: int = Field(8, ge=1)  # threads that run screening requests
+    api_read_key_required: bool = False  # read endpoints need an API key too
+    api_reload_interval: float = Field(
+        60.0, ge=0
+    )  # seconds between checks for new list versions (0: never)
 
 
 def load_settings(home: Path | None = None) -> Settings:

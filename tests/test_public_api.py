@@ -8,6 +8,7 @@ import pytest
 
 PACKAGES = [
     "clearance.model",
+    "clearance.monitor",
     "clearance.normalize",
     "clearance.sources",
     "clearance.store",

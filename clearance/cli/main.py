@@ -39,9 +39,7 @@ from clearance.screen import (
     compare_pairs,
     load_index,
     pair_json,
-    read_csv_rows,
     result_json,
-    screen_rows,
 )
 from clearance.settings import load_settings
 from clearance.sources import OFFICIAL, HttpFetcher
@@ -415,6 +413,7 @@ def update_command(
                 console.print(
                     f"Screening index rebuilt in {time.perf_counter() - started:.1f} s."
                 )
+            after_update(c, store, console, json_)  # re-screen the watch sets
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(EXIT_IMPORT)
         if any(o.status == "unavailable" for o in outcomes):
@@ -488,6 +487,7 @@ def check_command(
             limit=limit,
             sources=None if not source else frozenset(source),
         )
+        audit_check(store, screener.view, query, hits, threshold, limit, source)
         related = {
             h.entity.id: screener.view.related(h.entity) for h in hits if h.match
         }
@@ -507,46 +507,6 @@ def check_command(
 
 def _one_result(hits: list[Hit]) -> RowResult:
     return RowResult(1, "1", tuple(hits))
-
-
-@app.command("batch")
-@handle_errors
-def batch_command(
-    ctx: typer.Context,
-    queries: Annotated[
-        Path, typer.Argument(help="CSV with qid,name,schema,country,...")
-    ],
-    output: Annotated[Path, typer.Option("--output", help="JSON lines, one per row.")],
-    as_of: AsOfOption = None,
-    threshold: Annotated[float | None, typer.Option(help="Alert threshold.")] = None,
-    limit: Annotated[int, typer.Option(help="Hits per row.")] = 10,
-) -> None:
-    """Screen every row of a CSV file; writes one JSON line per row (bad rows included,
-    with their error) and prints a summary."""
-    c = _ctx(ctx)
-    if not queries.is_file():
-        raise InvalidQuery("QUERIES", f"no such file: {queries}")
-    console = Console(stderr=True)
-    with c.store() as store:
-        screener = _screener(c, store, as_of)
-        rows = list(read_csv_rows(queries))
-        counts = {"rows": 0, "alerts": 0, "errors": 0}
-        with (
-            render.batch_progress(console, len(rows)) as advance,
-            output.open("w", encoding="utf-8") as handle,
-        ):
-            for result in screen_rows(screener, rows, threshold=threshold, limit=limit):
-                handle.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
-                counts["rows"] += 1
-                counts["errors"] += result.error is not None
-                counts["alerts"] += any(h.match for h in result.hits)
-                advance()
-        console.print(
-            f"{counts['rows']:,} rows screened, {counts['alerts']:,} with an alert, "
-            f"{counts['errors']:,} unusable (see 'error' in {output})"
-        )
-        if counts["errors"] > 0:
-            raise typer.Exit(EXIT_INPUT)
 
 
 @app.command("compare")
@@ -594,6 +554,20 @@ def compare_command(
     if counts["errors"] > 0:
         raise typer.Exit(EXIT_INPUT)
 
+
+# monitoring, alerts and audit commands live in their own module, which imports this one
+from clearance.cli.monitor import (  # noqa: E402
+    after_update,
+    audit_check,
+)
+from clearance.cli.monitor import register as register_monitor  # noqa: E402
+from clearance.cli.serve import register as register_serve  # noqa: E402 -- uses this module
+
+register_monitor(app)
+register_serve(app)
+from clearance.cli import batch as _batch  # noqa: E402 -- registers on the app above
+
+_batch.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

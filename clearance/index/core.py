@@ -10,6 +10,7 @@ version it was built from; a stale file is rebuilt, never used.
 from __future__ import annotations
 
 import gc
+import heapq
 import math
 import os
 import pickle
@@ -30,7 +31,7 @@ from clearance.normalize import (
     word_similarity,
 )
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 MIN_FUZZY_LEN = 4  # shorter tokens must match exactly: one edit in "li" is another name
 TRIGRAM_MIN_LEN = 6  # shorter words: one-letter deletions find every allowed typo
 COMMON_TRIGRAM = 400  # trigrams in more words than this say little about a typo
@@ -39,7 +40,9 @@ WEAK_CANDIDATE = (
     0.3  # names sharing under 30 % of the best name's rare words are dropped
 )
 MAX_DELETE_LEN = 16  # longer vocabulary words are found by trigrams only
-MAX_CANDIDATES = 25  # listed names scored in full per query
+MAX_CANDIDATES = 12  # listed names scored in full per query
+NEAR_TRIGRAM_WORDS = 8  # words found by shared trigrams kept per query word
+NEAR_WORDS_KEPT = 200_000  # query words whose fuzzy neighbours are remembered
 COMMON_POSTINGS = (
     3000  # words on more names than this only count when nothing rarer matched
 )
@@ -95,6 +98,8 @@ class MatchIndex:
     format: int = INDEX_FORMAT
     entity_pos: dict[str, int] = field(default_factory=dict)
     entity_names: list[list[int]] = field(default_factory=list)
+    # fuzzy_vocab's answers, by query word: names in a file repeat their words
+    near_words: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, entities: Iterable[Entity], key: str) -> MatchIndex:
@@ -169,6 +174,7 @@ class MatchIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")  # one per writer process
         with tmp.open("wb") as handle:
+            self.near_words.clear()  # a cache of this process's queries, not index data
             pickle.dump(self, handle, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)  # atomic: readers see the old file or the new one
 
@@ -195,18 +201,34 @@ def one_deletes(token: str) -> set[str]:
     return {token[:i] + token[i + 1 :] for i in range(len(token))}
 
 
-def fuzzy_vocab(index: MatchIndex, token: str, limit: int = 8) -> list[str]:
+def fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
     """Vocabulary words within a typo or two of ``token``: those sharing a one-letter
     deletion with it (one substitution, insertion, deletion or transposition), then those
     sharing enough trigrams (more edits in longer words)."""
     if len(token) < MIN_FUZZY_LEN:
         return []
+    known = index.near_words.get(token)
+    if known is not None:
+        return known
+    if len(index.near_words) >= NEAR_WORDS_KEPT:
+        index.near_words.clear()
+    found = _fuzzy_vocab(index, token)
+    index.near_words[token] = found
+    return found
+
+
+def _fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
     near: set[str] = set()
     if len(token) <= MAX_DELETE_LEN + 1:
+        postings = index.postings
         for variant in {token} | one_deletes(token):
             near.update(index.deletes.get(variant, ()))
+            # the token is a listed word with one letter added ("Wanyus" for "Wanus")
+            if len(variant) >= MIN_FUZZY_LEN and variant in postings:
+                near.add(variant)
     near.discard(token)
-    if len(near) > 0 or len(token) < TRIGRAM_MIN_LEN:
+    close = any(word_similarity(token, t) >= MIN_WORD_SIMILARITY for t in near)
+    if close or len(token) < TRIGRAM_MIN_LEN:
         return sorted(near)
     # two or more edits in a longer word: words sharing enough of its rarer trigrams
     counts: dict[str, int] = defaultdict(int)
@@ -219,9 +241,9 @@ def fuzzy_vocab(index: MatchIndex, token: str, limit: int = 8) -> list[str]:
     need = max(2, len(grams) // 2 - 1)
     ranked = sorted(
         (t for t, n in counts.items() if n >= need and abs(len(t) - len(token)) <= 3),
-        key=lambda t: -counts[t],
+        key=lambda t: (-counts[t], t),  # ties by word: the same in every process
     )
-    return ranked[:limit]
+    return sorted(near) + [t for t in ranked[:NEAR_TRIGRAM_WORDS] if t not in near]
 
 
 def entities_of(index: MatchIndex, positions: Sequence[int]) -> list[Entity]:
@@ -264,7 +286,7 @@ def candidates(
         weight = index.token_idf(key) * sim
         for pos in postings:
             scores[pos] += weight
-    ranked = sorted(scores, key=lambda p: -scores[p])[:limit]
+    ranked = heapq.nlargest(limit, scores, key=scores.__getitem__)
     if len(ranked) == 0:
         return ranked
     floor = scores[ranked[0]] * WEAK_CANDIDATE

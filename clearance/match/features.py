@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from rapidfuzz.distance import OSA as JW  # optimal string alignment on whole names
@@ -32,14 +33,17 @@ class Alignment:
     pairs: list[tuple[str, str, float]]  # (query word(s), listed word(s), similarity)
 
 
-def _spans(tokens: Sequence[str], free: set[int]) -> list[tuple[tuple[int, ...], str]]:
+def _spans(tokens: Sequence[str], free: list[int]) -> list[tuple[tuple[int, ...], str]]:
     """Runs of 2-3 consecutive unmatched words, joined ("shu guang" -> "shuguang")."""
     out: list[tuple[tuple[int, ...], str]] = []
-    for size in (2, 3):
-        for start in range(len(tokens) - size + 1):
-            idx = tuple(range(start, start + size))
-            if all(i in free for i in idx):
-                out.append((idx, "".join(tokens[i] for i in idx)))
+    for k in range(len(free) - 1):
+        start = free[k]
+        if free[k + 1] != start + 1:
+            continue
+        out.append(((start, start + 1), tokens[start] + tokens[start + 1]))
+        if k + 2 < len(free) and free[k + 2] == start + 2:
+            joined = tokens[start] + tokens[start + 1] + tokens[start + 2]
+            out.append(((start, start + 1, start + 2), joined))
     return out
 
 
@@ -50,29 +54,21 @@ def align(query: Sequence[str], name: Sequence[str]) -> Alignment:
     n_sims = [0.0] * len(name)
     pairs: list[tuple[str, str, float]] = []
     scored: list[tuple[float, int, int]] = []
-    sim = token_sim
+    sim = token_sim  # memoised: the same word pairs recur across a query's candidates
     for i, a in enumerate(query):
-        la = len(a)
         for j, b in enumerate(name):
-            if a == b:
-                scored.append((1.0, i, j))
-                continue
-            lb = len(b)
-            if la > 1 and lb > 1 and (la - lb > 3 or lb - la > 3 or la <= 3 or lb <= 3):
-                if canonical_token(a) == canonical_token(b):
-                    scored.append((1.0, i, j))  # spelling variants: "Aly" and "Ali"
-                continue  # cannot be a typo of each other (see word_similarity)
-            s = sim(a, b)
-            if s > 0:
+            s = 1.0 if a == b else sim(a, b)
+            if s > 0.0:
                 scored.append((s, i, j))
-    scored.sort(reverse=True)
+    if len(scored) > 1:
+        scored.sort(reverse=True)
     for s, i, j in scored:
-        if q_sims[i] > 0 or n_sims[j] > 0:
+        if q_sims[i] > 0.0 or n_sims[j] > 0.0:
             continue
         q_sims[i] = n_sims[j] = s
         pairs.append((query[i], name[j], s))
-    free_q = {i for i, s in enumerate(q_sims) if s < 1.0}
-    free_n = {j for j, s in enumerate(n_sims) if s < 1.0}
+    free_q = [i for i, s in enumerate(q_sims) if s < 1.0]
+    free_n = [j for j, s in enumerate(n_sims) if s < 1.0]
     if len(free_q) == 0 or len(free_n) == 0:
         return Alignment(q_sims, n_sims, pairs)
     q_spans = _spans(query, free_q)
@@ -121,6 +117,7 @@ class NameFeatures:
     core_name_coverage: float
     single_token: float
     weak_alias: float
+    code_like: float
     alignment: Alignment
 
     @property
@@ -156,47 +153,37 @@ def name_features(
     or "Shenzhen"), so "Hikvision" covers the core of "Hangzhou Hikvision Digital
     Technology".
     single_token: a one-word query. weak_alias: the listed name is a weak a.k.a. (too broad
-    to screen on alone)."""
+    to screen on alone). code_like: the listed name is a code rather than words (an
+    aircraft registration "EP-IBS", a vessel's call sign): each word has a digit or at
+    most three letters, so only the letters as a whole can be compared."""
     al = align(query, name)
-    q_w = [index.token_idf(t) for t in query]
-    n_w = [index.token_idf(t) for t in name]
-    q_cov = sum(w * s for w, s in zip(q_w, al.q_sims, strict=True)) / max(
-        sum(q_w), 1e-9
-    )
-    n_cov = sum(w * s for w, s in zip(n_w, al.n_sims, strict=True)) / max(
-        sum(n_w), 1e-9
-    )
-    matched = [w for w, s in zip(q_w, al.q_sims, strict=True) if s >= 0.8]
-    distinctive = max(matched) / index.max_idf if len(matched) > 0 else 0.0
+    idf = index.token_idf
+    g = index.generic_idf
+    q_w = [idf(t) for t in query]
+    n_w = [idf(t) for t in name]
+    q = _side(q_w, al.q_sims, g)
+    n = _side(n_w, al.n_sims, g)
+    q_cov = q.covered / max(q.total, 1e-9)
+    n_cov = n.covered / max(n.total, 1e-9)
     sims = [s for _, _, s in al.pairs]
     word_similarity = sum(sims) / len(sims) if len(sims) > 0 else 0.0
-    same = sorted(map(canonical_token, query)) == sorted(map(canonical_token, name))
-    exact = 1.0 if same else 0.0
-    g = index.generic_idf
-    q_core_text = "".join(t for t, w in zip(query, q_w, strict=True) if w >= g)
-    n_core_text = "".join(t for t, w in zip(name, n_w, strict=True) if w >= g)
+    exact = (
+        1.0
+        if _canonical_sorted(tuple(query)) == _canonical_sorted(tuple(name))
+        else 0.0
+    )
+    q_core_text = "".join([t for t, w in zip(query, q_w, strict=True) if w >= g])
+    n_core_text = "".join([t for t, w in zip(name, n_w, strict=True) if w >= g])
     joined = float(
         JW.normalized_similarity(
             q_core_text or "".join(query), n_core_text or "".join(name)
         )
     )
-    unmatched_q = [w for w, s in zip(q_w, al.q_sims, strict=True) if s < 0.5]
-    unmatched_n = [w for w, s in zip(n_w, al.n_sims, strict=True) if s < 0.5]
-    un_q = max(unmatched_q) / index.max_idf if unmatched_q else 0.0
-    un_n = max(unmatched_n) / index.max_idf if unmatched_n else 0.0
-    q_core = [max(w - g, 0.0) for w in q_w]
-    n_core = [max(w - g, 0.0) for w in n_w]
-    q_core_total, n_core_total = sum(q_core), sum(n_core)
-    core_q = (
-        sum(w * s for w, s in zip(q_core, al.q_sims, strict=True)) / q_core_total
-        if q_core_total > 0
-        else q_cov
-    )
-    core_n = (
-        sum(w * s for w, s in zip(n_core, al.n_sims, strict=True)) / n_core_total
-        if n_core_total > 0
-        else n_cov
-    )
+    un_q = q.top_unmatched / index.max_idf
+    un_n = n.top_unmatched / index.max_idf
+    distinctive = q.top_matched / index.max_idf
+    core_q = q.core_covered / q.core_total if q.core_total > 0 else q_cov
+    core_n = n.core_covered / n.core_total if n.core_total > 0 else n_cov
     return NameFeatures(
         name_exact=exact,
         query_coverage=q_cov,
@@ -207,15 +194,47 @@ def name_features(
         unmatched_query=un_q,
         unmatched_name=un_n,
         unmatched_both=min(un_q, un_n),
-        subset=1.0
-        if min(al.q_sims, default=0.0) >= 0.8 or min(al.n_sims, default=0.0) >= 0.8
-        else 0.0,
+        subset=1.0 if q.least >= 0.8 or n.least >= 0.8 else 0.0,
         core_query_coverage=core_q,
         core_name_coverage=core_n,
         single_token=1.0 if len(query) == 1 else 0.0,
         weak_alias=1.0 if kind is NameKind.WEAK else 0.0,
+        code_like=1.0 if all(len(t) <= 3 or not t.isalpha() for t in name) else 0.0,
         alignment=al,
     )
+
+
+@dataclass(slots=True)
+class _Side:
+    total: float = 0.0  # rarity of all words
+    covered: float = 0.0  # ... weighted by how well each was found
+    core_total: float = 0.0  # rarity above the generic level
+    core_covered: float = 0.0
+    top_matched: float = 0.0  # rarest word found (similarity >= 0.8)
+    top_unmatched: float = 0.0  # rarest word left unmatched (similarity < 0.5)
+    least: float = 0.0  # lowest similarity of any word (0 when there are none)
+
+
+def _side(weights: list[float], sims: list[float], generic: float) -> _Side:
+    """One side's word rarities summed against how well each word was found."""
+    side = _Side(least=1.0 if len(sims) > 0 else 0.0)
+    for w, s in zip(weights, sims, strict=True):
+        side.total += w
+        side.covered += w * s
+        if w > generic:
+            side.core_total += w - generic
+            side.core_covered += (w - generic) * s
+        if s >= 0.8:
+            side.top_matched = max(side.top_matched, w)
+        elif s < 0.5:
+            side.top_unmatched = max(side.top_unmatched, w)
+        side.least = min(side.least, s)
+    return side
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical_sorted(tokens: tuple[str, ...]) -> list[str]:
+    return sorted(map(canonical_token, tokens))
 
 
 def birth_date_features(

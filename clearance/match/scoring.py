@@ -45,6 +45,9 @@ FEATURES = (
     "core_query_coverage",
     "core_name_coverage",
     "person_unmatched_name",
+    "person_unmatched_query",
+    "person_name_coverage",
+    "code_similarity",
     "person",
     "identifier_match",
     "birth_date_match",
@@ -123,7 +126,14 @@ def score_entity(
             "subset": nf.subset,
             "core_query_coverage": nf.core_query_coverage,
             "core_name_coverage": nf.core_name_coverage,
+            # persons' names gain and lose middle names and patronymics between
+            # documents; a company with an extra distinctive word is another company
             "person_unmatched_name": nf.unmatched_name * person,
+            "person_unmatched_query": nf.unmatched_query * person,
+            "person_name_coverage": nf.name_coverage * person,
+            # a registration or call sign misspelt is still that code: its letters as
+            # a whole are the evidence ("ELP--IBS" for "EP-IBS")
+            "code_similarity": nf.joined_similarity * nf.code_like * (1.0 - person),
         }
         z = _logit(weights, values)
         if best is None or z > best[0]:

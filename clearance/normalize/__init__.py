@@ -8,6 +8,7 @@ from clearance.normalize.names import (
     latin_tokens,
     name_key,
     name_tokens,
+    query_name_tokens,
     word_similarity,
 )
 from clearance.normalize.text import NORMALIZER_VERSION, normalize_text
@@ -22,5 +23,6 @@ __all__ = [
     "name_key",
     "name_tokens",
     "normalize_text",
+    "query_name_tokens",
     "word_similarity",
 ]

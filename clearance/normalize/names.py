@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -25,8 +26,14 @@ MIN_WORD_SIMILARITY = (
     0.72  # below this two words are different words, not a misspelling
 )
 SHORT = 3  # words this short must be equal (or be the other's initial)
+LEGAL_TYPO_MIN = 5  # shorter legal forms ("corp", "gmbh") look like ordinary words
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _SPLIT = re.compile(r"[^0-9a-z]+")
+# an apostrophe inside a word marks a letter (Arabic 'ayn or hamza in "Ma'ruf", "Kata'ib";
+# Korean "Cho'ng"; "O'Brien"), not a word break
+_APOSTROPHE = re.compile(
+    r"(?<=[0-9a-z])['`\u00b4\u2018\u2019\u02bc\u02bb]+(?=[0-9a-z])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +97,15 @@ def latin_tokens(text: str) -> list[str]:
     text = "".join(" " if unicodedata.category(ch)[0] == "S" else ch for ch in text)
     if has_han(text):
         text = _HAN.sub(_pinyin, text)
-    text = anyascii(text).casefold()
+    text = _APOSTROPHE.sub("", anyascii(text).casefold())
     return [t for t in _SPLIT.split(text) if len(t) > 0]
 
 
-def _drop_phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> list[str]:
-    out: list[str] = []
+def _phrase_free(
+    tokens: Sequence[str], phrases: tuple[tuple[str, ...], ...]
+) -> list[int]:
+    """Positions of the tokens outside any of ``phrases``."""
+    out: list[int] = []
     i = 0
     while i < len(tokens):
         for phrase in phrases:
@@ -103,9 +113,68 @@ def _drop_phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> li
                 i += len(phrase)
                 break
         else:
-            out.append(tokens[i])
+            out.append(i)
             i += 1
     return out
+
+
+def _drop_phrases(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> list[str]:
+    return [tokens[i] for i in _phrase_free(tokens, phrases)]
+
+
+@cache
+def _legal_words() -> tuple[str, ...]:
+    """Words of legal forms and legal phrases long enough to recognise when misspelt."""
+    tables = _tables()
+    words = set(tables.legal_forms)
+    for phrase in tables.legal_phrases:
+        words.update(phrase)
+    return tuple(sorted(w for w in words if len(w) >= LEGAL_TYPO_MIN))
+
+
+def _legal_spelling(token: str, known: Callable[[str], bool]) -> str:
+    """The legal-form word ``token`` misspells, or ``token`` itself."""
+    if len(token) < LEGAL_TYPO_MIN or known(token):
+        return token
+    allowed = 2 if len(token) >= 9 else 1
+    for word in _legal_words():
+        if abs(len(word) - len(token)) <= allowed:
+            if OSA.distance(token, word, score_cutoff=allowed) <= allowed:
+                return word
+    return token
+
+
+def query_name_tokens(
+    text: str, organisation: bool, known: Callable[[str], bool]
+) -> tuple[str, ...]:
+    """``name_tokens`` for a query, where users misspell legal forms too.
+
+    In an organisation name, a word within a typo of a legal-form word ("Compaany",
+    "Publci Joint Stock", "General Tradign") counts as that word when the legal forms and
+    phrases are dropped; the official lists spell their legal forms correctly, so the
+    listed side needs no such folding. A word the lists themselves use (``known``) is never
+    folded, and a folded word that does not complete a legal form keeps its spelling.
+    """
+    tokens = name_tokens(text, organisation)
+    if not organisation:
+        return tokens
+    tables = _tables()
+    raw = [
+        t
+        for t in latin_tokens(text)
+        if t not in tables.particles and t not in tables.stopwords
+    ]
+    fixed = [_legal_spelling(t, known) for t in raw]
+    if fixed == raw:
+        return tokens
+    kept = [
+        i
+        for i in _phrase_free(fixed, tables.legal_phrases)
+        if fixed[i] not in tables.legal_forms
+    ]
+    if len(kept) == 0:
+        return tokens
+    return tuple(raw[i] for i in kept)
 
 
 @lru_cache(maxsize=200_000)
@@ -144,6 +213,19 @@ def name_key(text: str, organisation: bool = False) -> str:
     return " ".join(name_tokens(text, organisation))
 
 
+def _short_similarity(a: str, b: str) -> float:
+    """A three-letter word is a typo of a four-letter one only as a dropped letter after
+    the same first letter ("Iad" for "Imad", "Bnk" for "Bank"); other short words must be
+    equal."""
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) != SHORT or len(long) != SHORT + 1 or short[0] != long[0]:
+        return 0.0
+    if int(OSA.distance(short, long, score_cutoff=2)) != 1:
+        return 0.0
+    return 1.0 - 1 / len(long)
+
+
+@lru_cache(maxsize=1 << 18)  # pure, and the same word pairs recur across candidates
 def word_similarity(a: str, b: str) -> float:
     """Similarity of two canonical words in 0..1; 0 when they are different words.
 
@@ -151,7 +233,8 @@ def word_similarity(a: str, b: str) -> float:
     A single letter against a word it starts with scores 0.6 (an
     initial). Longer words score 1 - edits / length (optimal string alignment: a
     transposition is one edit), allowing 1 edit up to 5 letters, 2 up to 9, 3 beyond;
-    words of 3 letters or fewer must be equal.
+    words of 3 letters or fewer must be equal, or be a 4-letter word missing one letter
+    after the first.
     """
     if a == b:
         return 1.0
@@ -161,7 +244,7 @@ def word_similarity(a: str, b: str) -> float:
     if variants.get(a, a) == variants.get(b, b):
         return 1.0
     if min(len(a), len(b)) <= SHORT:
-        return 0.0
+        return _short_similarity(a, b)
     longest = max(len(a), len(b))
     allowed = 1 if longest <= 5 else 2 if longest <= 9 else 3
     distance = int(OSA.distance(a, b, score_cutoff=allowed + 1))

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from itertools import islice
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from clearance.errors import InvalidQuery
+from clearance.index import MatchIndex
 from clearance.match import Evidence, Hit, Query
 from clearance.model import Schema, parse_partial_date
 from clearance.normalize import country_code
-from clearance.screen.single import Screener
+from clearance.screen.single import Screener, screen
 
 MAX_NAME = (
     1000  # longer names are cut (and reported): no list name is longer than 700 chars
@@ -24,10 +24,6 @@ _SCHEMAS = {s.value.lower(): s for s in Schema}
 _SCHEMAS["organisation"] = Schema.ORGANIZATION
 _SCHEMAS["entity"] = Schema.ORGANIZATION
 _SCHEMAS["individual"] = Schema.PERSON
-_DELIMITERS = ",;\t|"
-_WHOLE_LINE = "\x1f"  # a one-column file: the whole line is the value, commas and all
-# the columns a query is made of: a line break in one of them is a quote left open
-_QUERY_COLUMNS = ("qid", "id", "name", "schema", "country", "birth_date", "identifier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,119 +92,6 @@ def row_query(row: dict[str, str | None]) -> tuple[Query, str | None]:
     return query, "; ".join(warnings) or None
 
 
-def _decode(raw: bytes) -> str:
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")  # Excel's "Unicode text"
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def _header(line: str) -> tuple[str, list[str]]:
-    """The delimiter and the column names, found from the header line: the delimiter that
-    splits it into a ``name`` (or ``identifier``) column; for a one-column header, none."""
-
-    def columns(delimiter: str) -> list[str]:
-        return [c.strip().lower() for c in _lenient(line, delimiter) or []]
-
-    for delimiter in _DELIMITERS:
-        found = columns(delimiter)
-        if len(found) > 1 and ("name" in found or "identifier" in found):
-            return delimiter, found
-    widest = max(_DELIMITERS, key=lambda d: len(columns(d)))
-    if len(columns(widest)) > 1:
-        return widest, columns(
-            widest
-        )  # no query column: the caller says which there are
-    return _WHOLE_LINE, columns(_WHOLE_LINE)
-
-
-def _key_of(columns: list[str], record: list[str]) -> str | None:
-    for column in ("qid", "id"):
-        if column in columns and columns.index(column) < len(record):
-            return _clean(record[columns.index(column)]) or None
-    return None
-
-
-def _lenient(line: str, delimiter: str) -> list[str] | None:
-    try:
-        return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
-    except csv.Error:
-        return None
-
-
-def _row(columns: list[str], record: list[str], line: int, delimiter: str) -> Row:
-    extra = [v for v in record[len(columns) :] if len(v.strip()) > 0]
-    if len(extra) > 0:
-        shown = "tab" if delimiter == "\t" else repr(delimiter)
-        return BadRow(
-            f"line {line}: {len(record)} fields but {len(columns)} columns "
-            f"(quote values that contain a {shown})",
-            _key_of(columns, record),
-        )
-    return {c: record[i] if i < len(record) else None for i, c in enumerate(columns)}
-
-
-def read_csv_rows(path: Path) -> Iterator[tuple[int, Row]]:
-    """Rows of a CSV file as dicts, numbered from 1; a row that cannot be read is a
-    ``BadRow`` and reading goes on at the next line.
-
-    The delimiter (comma, semicolon, tab or bar) is the one that splits the header into
-    its columns. A quote left open would swallow the lines after it: a row whose query
-    columns span lines, or that fails to parse over several lines, is reported, and the
-    next line is read afresh.
-
-    Raises:
-        InvalidQuery: the file has no ``name`` (or ``identifier``) column.
-    """
-    lines = list(io.StringIO(_decode(path.read_bytes()), newline=""))
-    first = next((i for i, text in enumerate(lines) if len(text.strip()) > 0), None)
-    delimiter, columns = _header("" if first is None else lines[first])
-    if "name" not in columns and "identifier" not in columns:
-        found = ", ".join(repr(c) for c in columns if len(c) > 0) or "none"
-        raise InvalidQuery(
-            str(path), f"no 'name' or 'identifier' column (columns: {found})"
-        )
-    number = 0
-    pos = len(lines) if first is None else first + 1
-    while pos < len(lines):
-        begin = pos  # the line the next record starts on
-        restart: int | None = None
-        reader = csv.reader(islice(lines, pos, None), delimiter=delimiter, strict=True)
-        try:
-            for record in reader:
-                start, begin = begin, pos + reader.line_num
-                if not any(len(v.strip()) > 0 for v in record):
-                    continue  # a blank line, or a row of empty cells
-                number += 1
-                row = _row(columns, record, start + 1, delimiter)
-                if begin - start > 1 and isinstance(row, dict):
-                    values = [row.get(c) or "" for c in _QUERY_COLUMNS]
-                    if any("\n" in v or "\r" in v for v in values):
-                        row = BadRow(
-                            f"line {start + 1}: broken quoting (a quote opened here "
-                            f"runs over {begin - start} lines)",
-                            _key_of(columns, record),
-                        )
-                        restart = start + 1
-                yield number, row
-                if restart is not None:
-                    break
-        except csv.Error as exc:
-            number += 1
-            spans = pos + reader.line_num - begin
-            record_or_none = _lenient(lines[begin], delimiter) if spans <= 1 else None
-            if record_or_none is None:
-                key = _key_of(columns, _lenient(lines[begin], delimiter) or [])
-                why = f"{exc}" if spans <= 1 else f"a quote opened here runs on: {exc}"
-                yield number, BadRow(f"line {begin + 1}: broken quoting ({why})", key)
-            else:  # one sloppy line, e.g. a space after a closing quote: read leniently
-                yield number, _row(columns, record_or_none, begin + 1, delimiter)
-            restart = begin + 1
-        pos = len(lines) if restart is None else restart
-
-
 def screen_rows(
     screener: Screener,
     rows: Iterable[tuple[int, Row]],
@@ -246,24 +129,24 @@ def result_json(result: RowResult) -> dict[str, Any]:
         out["error"] = result.error
     if result.warning is not None:
         out["warning"] = result.warning
-    for hit in result.hits:
-        entity = hit.entity
-        out["hits"].append(
-            {
-                "id": entity.id,
-                "caption": entity.caption,
-                "score": round(hit.score, 4),
-                "match": hit.match,
-                "source": " / ".join(sorted({x.source for x in entity.listings})),
-                "names": [n.value for n in entity.names],
-                "matched_name": hit.matched_name,
-                "legal_effects": sorted(
-                    {x.legal_effect.value for x in entity.listings}
-                ),
-                "evidence": [evidence_json(e) for e in hit.evidence],
-            }
-        )
+    out["hits"] = [hit_json(hit) for hit in result.hits]
     return out
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """One hit in the benchmark contract's shape (plus evidence and legal effects)."""
+    entity = hit.entity
+    return {
+        "id": entity.id,
+        "caption": entity.caption,
+        "score": round(hit.score, 4),
+        "match": hit.match,
+        "source": " / ".join(sorted({x.source for x in entity.listings})),
+        "names": [n.value for n in entity.names],
+        "matched_name": hit.matched_name,
+        "legal_effects": sorted({x.legal_effect.value for x in entity.listings}),
+        "evidence": [evidence_json(e) for e in hit.evidence],
+    }
 
 
 def evidence_json(evidence: Evidence) -> dict[str, Any]:
@@ -274,3 +157,293 @@ def evidence_json(evidence: Evidence) -> dict[str, Any]:
         "list_value": evidence.list_value,
         "detail": evidence.detail,
     }
+
+
+# --- the engine-neutral row API --------------------------------------------------------
+# One input record in, one flat output row out: the single-machine runner (process pool)
+# and the Spark engine (mapInPandas) both call ``screen_record``, so their outputs agree
+# row for row.
+
+OutputValue = str | float | int | bool | None
+OutputRow = dict[str, OutputValue]
+Record = Mapping[str, object]
+
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "row",  # 1-based data row number of the input (header excluded)
+    "key",  # the row's own id (its id column) or else its row number
+    "match",  # any hit at or above the threshold: the alert decision
+    "hit_count",  # hits returned (at most --limit)
+    "top_id",  # the best hit's entity id, e.g. "us_ofac_cons:30946"
+    "top_name",  # its official primary name
+    "top_matched_name",  # the listed name the query met
+    "top_score",  # 0..1, rounded to 4 places
+    "top_lists",  # sources listing it, " / "-separated, e.g. "us_ofac_cons"
+    "top_programs",  # the programs of its listings, e.g. "CMIC-EO13959"
+    "top_legal_effects",  # e.g. "securities_ban"
+    "top_evidence",  # one line per feature: "name_coverage +2.1: Hikvision ~ ... (...)"
+    "alert_lists",  # sources of every hit that alerted, " / "-separated
+    "alert_legal_effects",  # legal effects of every hit that alerted
+    "hit_ids",  # every hit's entity id, best first, " | "-separated
+    "hit_names",  # their primary names, " | "-separated
+    "hit_scores",  # their scores, " | "-separated
+    "hits_json",  # the hits in full (the `clearance batch` JSON lines contract)
+    "warning",  # what was ignored in the row (unknown country, cut name, ...)
+    "error",  # why the row could not be screened; then no hit columns
+)
+INPUT_PREFIX = "input_"  # an input column named like an output column is kept as this
+_LIST_SEP, _HIT_SEP = " / ", " | "
+
+
+def _header_key(column: str) -> str:
+    return re.sub(r"[\s_\-.]+", "_", column.strip().lower()).strip("_")
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    """Which input column plays which part of a query. ``None`` means "look for the
+    usual headers" (``DEFAULT_HEADERS``, case, spaces and underscores ignored); after
+    ``resolve`` each field is a column of the file or ``None`` (absent)."""
+
+    name: str | None = None
+    schema: str | None = None
+    country: str | None = None
+    birth_date: str | None = None
+    identifier: str | None = None
+    id: str | None = None  # the row's own key (a customer number, the benchmark's qid)
+
+    def resolve(self, columns: Sequence[str]) -> ColumnMap:
+        """The mapping for a file with these columns: explicit names must exist; the
+        others are found among the usual headers.
+
+        Raises:
+            InvalidQuery: a named column is missing, or no name nor identifier column.
+        """
+        by_key: dict[str, str] = {}
+        for column in columns:
+            by_key.setdefault(_header_key(column), column)
+        found: dict[str, str | None] = {}
+        for field in fields(self):
+            wanted = getattr(self, field.name)
+            if wanted is not None:
+                if wanted in columns:
+                    found[field.name] = wanted
+                elif _header_key(wanted) in by_key:
+                    found[field.name] = by_key[_header_key(wanted)]
+                else:
+                    flag = f"--{field.name.replace('_', '-')}-col"
+                    raise InvalidQuery(
+                        flag, f"no column {wanted!r} (columns: {_listed(columns)})"
+                    )
+                continue
+            found[field.name] = next(
+                (by_key[h] for h in DEFAULT_HEADERS[field.name] if h in by_key), None
+            )
+        resolved = replace(self, **found)
+        if resolved.name is None and resolved.identifier is None:
+            raise InvalidQuery(
+                "input",
+                f"no 'name' or 'identifier' column (columns: {_listed(columns)})",
+            )
+        return resolved
+
+    def text_columns(self) -> list[str]:
+        """The query's columns (a line break in one of them is a quote left open)."""
+        values = (getattr(self, f.name) for f in fields(self))
+        return [v for v in values if v is not None]
+
+    def key_column(self) -> str | None:
+        return self.id
+
+
+DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "full_name", "fullname", "customer_name", "entity_name",
+             "party_name", "legal_name", "counterparty_name"),
+    "schema": ("schema", "entity_type", "party_type", "type"),
+    "country": ("country", "country_code", "nationality", "country_of_residence"),
+    "birth_date": ("birth_date", "date_of_birth", "dob", "birthdate"),
+    "identifier": ("identifier", "isin", "imo", "id_number", "registration_number"),
+    "id": ("qid", "id", "customer_id", "record_id", "reference", "ref"),
+}  # fmt: skip
+
+
+def _listed(columns: Sequence[str]) -> str:
+    return ", ".join(repr(c) for c in columns if len(c) > 0) or "none"
+
+
+def output_columns(input_columns: Sequence[str]) -> list[str]:
+    """The output's columns for an input with these: every input column (renamed with
+    ``INPUT_PREFIX`` when it clashes with an output column), then ``OUTPUT_COLUMNS``."""
+    return [kept_name(c) for c in input_columns] + list(OUTPUT_COLUMNS)
+
+
+def kept_name(column: str) -> str:
+    return INPUT_PREFIX + column if column in OUTPUT_COLUMNS else column
+
+
+def input_value(value: object) -> str | None:
+    """Input values are kept as text (None stays None; a pandas NaN is None), so every
+    reader and engine writes the same row."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a spreadsheet's 12345.0 is the id 12345
+    return str(value)
+
+
+class RowScreener(Protocol):
+    """What screening a row needs: a ``Screener`` or an ``IndexScreener``."""
+
+    def screen(
+        self, query: Query, *, threshold: float | None = None, limit: int = 10
+    ) -> list[Hit]: ...
+
+
+class IndexScreener:
+    """Screens with a loaded index alone, no store: what a batch worker process or a
+    Spark executor holds (``IndexScreener.load(saved_index_path)``)."""
+
+    def __init__(self, index: MatchIndex) -> None:
+        self.index = index
+
+    @classmethod
+    def load(cls, path: Path) -> IndexScreener:
+        """Load a saved index file (``index-<key>.pickle`` in the home's ``index/``)."""
+        key = path.name.removeprefix("index-").removesuffix(".pickle")
+        return cls(MatchIndex.load(path, key))
+
+    def screen(
+        self, query: Query, *, threshold: float | None = None, limit: int = 10
+    ) -> list[Hit]:
+        return screen(self.index, query, threshold=threshold, limit=limit)
+
+
+def record_query(record: Record, mapping: ColumnMap) -> tuple[Query, str | None]:
+    """A query from one input record through a resolved ``ColumnMap``; raises
+    ``InvalidQuery`` when nothing usable is left (see ``row_query``)."""
+    roles: dict[str, str | None] = {}
+    for role in ("name", "schema", "country", "birth_date", "identifier"):
+        column = getattr(mapping, role)
+        roles[role] = None if column is None else input_value(record.get(column))
+    return row_query(roles)
+
+
+def _joined(values: Iterable[str], sep: str = _LIST_SEP) -> str:
+    return sep.join(sorted(set(values)))
+
+
+def evidence_text(evidence: Evidence) -> str:
+    """One feature's evidence as a line: ``feature +score: query ~ listed (detail)``."""
+    text = f"{evidence.feature} {evidence.score:+.2f}"
+    values = [v for v in (evidence.query_value, evidence.list_value) if v is not None]
+    if len(values) > 0:
+        text += ": " + " ~ ".join(values)
+    if evidence.detail is not None:
+        text += f" ({evidence.detail})"
+    return text
+
+
+def _empty(row: int, key: str) -> OutputRow:
+    out: OutputRow = dict.fromkeys(OUTPUT_COLUMNS)
+    out.update(row=row, key=key, match=False, hit_count=0)
+    return out
+
+
+def screen_record(
+    screener: RowScreener,
+    record: Record | BadRow,
+    mapping: ColumnMap,
+    *,
+    row: int,
+    threshold: float | None = None,
+    limit: int = 10,
+) -> OutputRow:
+    """Screen one input record into one flat output row (``output_columns`` of the
+    record's columns, values text, numbers, booleans or None).
+
+    Pure: the same record, mapping and index give the same row in any process or engine.
+    A record that cannot be screened (a ``BadRow`` from the reader, an empty name) gives
+    a row with ``error`` set and no hits.
+
+    Args:
+        mapping: a resolved ``ColumnMap``.
+        row: the record's 1-based data row number in its file.
+    """
+    if isinstance(record, BadRow):
+        out = _empty(row, record.key or str(row))
+        out["error"] = record.reason
+        return out
+    kept: OutputRow = {kept_name(c): input_value(v) for c, v in record.items()}
+    key = str(row)
+    if mapping.id is not None:
+        key = _clean(input_value(record.get(mapping.id))) or key
+    out = _empty(row, key)
+    try:
+        query, warning = record_query(record, mapping)
+    except InvalidQuery as exc:
+        out["error"] = str(exc)
+        return kept | out
+    hits = screener.screen(query, threshold=threshold, limit=limit)
+    out["warning"] = warning
+    out["hit_count"] = len(hits)
+    out["match"] = any(h.match for h in hits)
+    out["hits_json"] = json.dumps([hit_json(h) for h in hits], ensure_ascii=False)
+    if len(hits) == 0:
+        return kept | out
+    top = hits[0]
+    listings = top.entity.listings
+    alerts = [h for h in hits if h.match]
+    out.update(
+        top_id=top.entity.id,
+        top_name=top.entity.caption,
+        top_matched_name=top.matched_name,
+        top_score=round(top.score, 4),
+        top_lists=_joined(x.source for x in listings),
+        top_programs=_joined(p for x in listings for p in x.programs),
+        top_legal_effects=_joined(x.legal_effect.value for x in listings),
+        top_evidence="\n".join(evidence_text(e) for e in top.evidence),
+        alert_lists=_joined(x.source for h in alerts for x in h.entity.listings)
+        or None,
+        alert_legal_effects=_joined(
+            x.legal_effect.value for h in alerts for x in h.entity.listings
+        )
+        or None,
+        hit_ids=_HIT_SEP.join(h.entity.id for h in hits),
+        hit_names=_HIT_SEP.join(h.entity.caption for h in hits),
+        hit_scores=_HIT_SEP.join(f"{h.score:.4f}" for h in hits),
+    )
+    return kept | out
+
+
+def screen_records(
+    screener: RowScreener,
+    records: Iterable[tuple[int, Record | BadRow]],
+    mapping: ColumnMap,
+    *,
+    threshold: float | None = None,
+    limit: int = 10,
+) -> Iterator[OutputRow]:
+    """``screen_record`` over ``(row number, record)`` pairs, in order."""
+    for number, record in records:
+        yield screen_record(
+            screener, record, mapping, row=number, threshold=threshold, limit=limit
+        )
+
+
+def contract_json(out: OutputRow) -> str:
+    """An output row as one line of the ``clearance batch`` JSON lines contract
+    (``{"qid", "hits"}``, plus ``row`` and ``error`` for a bad row and ``warning``):
+    the same text ``result_json`` gives, built without parsing the hits again."""
+    head: dict[str, Any] = {"qid": out["key"]}
+    tail: dict[str, Any] = {}
+    if out["error"] is not None:
+        tail["row"] = out["row"]
+        tail["error"] = out["error"]
+    if out["warning"] is not None:
+        tail["warning"] = out["warning"]
+    hits = out["hits_json"] if isinstance(out["hits_json"], str) else "[]"
+    text = json.dumps(head, ensure_ascii=False)[:-1] + ', "hits": ' + hits
+    if len(tail) > 0:
+        text += ", " + json.dumps(tail, ensure_ascii=False)[1:-1]
+    return text + "}"

@@ -12,7 +12,7 @@ from clearance.errors import StaleIndex
 from clearance.index import MAX_CANDIDATES, MatchIndex, candidates
 from clearance.match import Hit, Query, Weights, default_weights, score_entity
 from clearance.model import Entity, Schema, identifier_key
-from clearance.normalize import name_tokens
+from clearance.normalize import name_tokens, query_name_tokens
 from clearance.store import View
 
 _CHUNK = 2000
@@ -84,7 +84,7 @@ def query_tokens(index: MatchIndex, query: Query) -> dict[bool, tuple[str, ...]]
         return {True: (), False: ()}
     organisation = query.schema is not Schema.PERSON
     return {
-        True: name_tokens(query.name, organisation),
+        True: query_name_tokens(query.name, organisation, index.idf.__contains__),
         False: name_tokens(query.name, False),
     }
 

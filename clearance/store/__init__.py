@@ -1,5 +1,21 @@
 """The versioned, append-only store: the only place with SQL."""
 
+from clearance.store.apikeys import (
+    ApiKey,
+    Role,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+    verify_api_key,
+)
+from clearance.store.audit import (
+    AuditLog,
+    AuditRecord,
+    ChainCheck,
+    canonical_json,
+    digest,
+    local_user,
+)
 from clearance.store.core import ImportResult, Store, VersionMeta, View, Writer
 from clearance.store.history import (
     Diff,
@@ -10,18 +26,56 @@ from clearance.store.history import (
     diff_versions,
     entity_history,
 )
+from clearance.store.watch import (
+    Alert,
+    AlertKind,
+    Decision,
+    Disposition,
+    HitState,
+    ImportCounts,
+    NewAlert,
+    OutboxItem,
+    PartyFields,
+    WatchedParty,
+    WatchSet,
+    WatchStore,
+)
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "ApiKey",
+    "AuditLog",
+    "AuditRecord",
+    "ChainCheck",
+    "Decision",
     "Diff",
+    "Disposition",
     "EntityChange",
     "FieldChange",
     "HistoryEvent",
+    "HitState",
+    "ImportCounts",
     "ImportResult",
+    "NewAlert",
+    "OutboxItem",
+    "PartyFields",
+    "Role",
     "Store",
     "VersionMeta",
     "View",
+    "WatchSet",
+    "WatchStore",
+    "WatchedParty",
     "Writer",
+    "canonical_json",
     "compare_records",
+    "create_api_key",
     "diff_versions",
+    "digest",
     "entity_history",
+    "list_api_keys",
+    "local_user",
+    "revoke_api_key",
+    "verify_api_key",
 ]

@@ -29,12 +29,18 @@ from clearance.model import (
     merge_entities,
 )
 from clearance.normalize import normalize_text
+from clearance.store.audit import adopt_legacy, append_record, local_user
 from clearance.store.db import Database, open_database
 
 SCHEMA_VERSION = 1
 # DDL files run in this order by Store._migrate: schema.sql, then one file per feature
 # (schema_<topic>.sql), each of CREATE ... IF NOT EXISTS statements in the portable dialect
-SCHEMA_FILES = ("schema.sql",)
+SCHEMA_FILES = (
+    "schema.sql",
+    "schema_monitor.sql",
+    "schema_audit.sql",
+    "schema_apikeys.sql",
+)
 MAX_LOSS = (
     0.20  # a new version losing more than 20 % of its predecessor's entities is refused
 )
@@ -135,6 +141,8 @@ class Store:
     def __init__(self, db: Database) -> None:
         self._db = db
         self.where = db.where
+        # the SQLite file, None on a server database
+        self.path = Path(db.where) if db.backend == "sqlite" else None
         # tells the saved screening indexes of different databases apart (see _migrate)
         self.identity = ""
         try:
@@ -144,10 +152,17 @@ class Store:
             raise
 
     @classmethod
-    def open(cls, home: Path, database_url: str | None = None) -> Store:
+    def open(
+        cls, home: Path, database_url: str | None = None, *, per_thread: bool = False
+    ) -> Store:
         """The embedded store in ``home`` (``clearance.db``), or the PostgreSQL database
-        named by ``database_url`` (``postgresql://user@host/db``)."""
-        return cls(open_database(home, database_url))
+        named by ``database_url`` (``postgresql://user@host/db``).
+
+        Args:
+            per_thread: give each thread its own connection (for a threaded server);
+                by default the store has one connection, used by its creating thread.
+        """
+        return cls(open_database(home, database_url, per_thread=per_thread))
 
     def close(self) -> None:
         self._db.close()
@@ -163,6 +178,7 @@ class Store:
         self._db.migrate(
             [(name, folder.joinpath(name).read_text("utf-8")) for name in SCHEMA_FILES]
         )
+        adopt_legacy(self._db)
         row = self._db.execute(
             "SELECT value FROM meta WHERE key='schema_version'"
         ).fetchone()
@@ -213,6 +229,8 @@ class Store:
             "INSERT INTO audit (at, event, source, version_id, detail) VALUES (?, ?, ?, ?, ?)",
             (_now(), event, source, version_id, json.dumps(detail, default=str)),
         )
+        chained = {"source": source, "version_id": version_id, **detail}
+        append_record(self._db, event, local_user(), chained)
 
     def _previous(self, source: str, published: date) -> ListVersion | None:
         row = self._db.execute(
@@ -504,6 +522,19 @@ class Store:
             if version.published <= when:
                 chosen[version.source] = version
         return View(self, chosen, when)
+
+    def view_of(self, version_ids: Iterable[int]) -> View:
+        """A view pinned to exactly these list versions (one per source), e.g. the versions
+        an audited screening used."""
+        chosen: dict[str, ListVersion] = {}
+        for version_id in version_ids:
+            version = self.version(version_id)
+            if version.source in chosen:
+                raise InvalidQuery(
+                    "versions", f"two versions of {version.source} in one view"
+                )
+            chosen[version.source] = version
+        return View(self, chosen, None)
 
     def record(self, record_hash: str) -> Entity:
         row = self._db.execute(

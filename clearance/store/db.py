@@ -23,7 +23,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,7 +63,7 @@ class Database(Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """One write transaction, committed on exit or rolled back on an exception.
         Writers are serialised; readers keep seeing the last commit. Nested calls join the
-        outer transaction."""
+        outer transaction (as does a call inside a transaction begun by hand)."""
         ...
 
     @property
@@ -76,19 +77,79 @@ class Database(Protocol):
     def close(self) -> None: ...
 
 
-def open_database(home: Path, url: str | None) -> Database:
-    """The database named by ``url`` (``postgresql://...``), else ``home/clearance.db``."""
+def open_database(home: Path, url: str | None, *, per_thread: bool = False) -> Database:
+    """The database named by ``url`` (``postgresql://...``), else ``home/clearance.db``.
+
+    Args:
+        per_thread: give each thread its own connection (for a threaded server); by
+            default one connection, used by the thread that opened it.
+    """
+    connect = _connector(home, url, shared=per_thread)
+    if per_thread:
+        return PerThreadDatabase(connect)
+    return connect()
+
+
+def _connector(home: Path, url: str | None, *, shared: bool) -> Callable[[], Database]:
+    """How to open one connection to the database named by ``url`` (checked now)."""
     if url is None or len(url.strip()) == 0:
         home.mkdir(parents=True, exist_ok=True)
-        return SQLiteDatabase(home / "clearance.db")
+        return lambda: SQLiteDatabase(home / "clearance.db", shared=shared)
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresDatabase(url)
+        return lambda: PostgresDatabase(url)
     if url.startswith("sqlite:///"):
-        return SQLiteDatabase(Path(url.removeprefix("sqlite:///")))
+        path = Path(url.removeprefix("sqlite:///"))
+        return lambda: SQLiteDatabase(path, shared=shared)
     raise ClearanceError(
         f"unsupported database URL {_redact(url)!r}: use postgresql://... "
         "(or leave CLEARANCE_DATABASE_URL unset for the embedded SQLite store)"
     )
+
+
+class PerThreadDatabase:
+    """One connection per thread, opened on a thread's first use, all closed by
+    ``close()`` (from any thread): a threaded server shares one store this way. Each
+    thread's transactions are its own."""
+
+    def __init__(self, connect: Callable[[], Database]) -> None:
+        self._connect = connect
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[Database] = []
+        first = self._current()  # fail now (e.g. a bad URL), not in a worker thread
+        self.backend = first.backend
+        self.where = first.where
+
+    def _current(self) -> Database:
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect()
+            with self._lock:
+                self._connections.append(db)
+            self._local.db = db
+        return db
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
+        return self._current().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        self._current().executemany(sql, rows)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self._current().transaction()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._current().in_transaction
+
+    def migrate(self, scripts: Sequence[tuple[str, str]]) -> None:
+        self._current().migrate(scripts)
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for db in connections:
+            db.close()
 
 
 class SQLiteDatabase:
@@ -96,9 +157,13 @@ class SQLiteDatabase:
 
     backend = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, shared: bool = False) -> None:
+        """``shared``: the connection may be closed from another thread than its own
+        (``PerThreadDatabase``); it is still used by one thread only."""
         self.where = str(path)
-        self._conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        self._conn = sqlite3.connect(
+            path, isolation_level=None, timeout=30.0, check_same_thread=not shared
+        )
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
@@ -112,7 +177,7 @@ class SQLiteDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        if self._depth > 0:
+        if self._depth > 0 or self.in_transaction:  # joins one begun by hand too
             self._depth += 1
             try:
                 yield
@@ -210,7 +275,7 @@ class PostgresDatabase:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        if self._depth > 0:
+        if self._depth > 0 or self.in_transaction:  # joins one begun by hand too
             self._depth += 1
             try:
                 yield

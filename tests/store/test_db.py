@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -179,3 +180,57 @@ def test_explicit_begin_immediate_and_rollback_work_on_both(db: Database) -> Non
     db.execute("INSERT INTO watch (name) VALUES (?)", ("kept",))
     db.execute("COMMIT")
     assert db.execute("SELECT name FROM watch").fetchall() == [("kept",)]
+
+
+def test_transaction_joins_one_begun_by_hand(db: Database) -> None:
+    db.execute("BEGIN IMMEDIATE")
+    with db.transaction():  # joined: no second BEGIN, no COMMIT of its own
+        db.execute("INSERT INTO watch (name) VALUES (?)", ("joined",))
+    assert _open(db)
+    db.execute("ROLLBACK")
+    assert db.execute("SELECT name FROM watch").fetchall() == []
+
+
+def test_per_thread_connections_keep_their_own_transactions(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    shared = open_database(tmp_path / "home", database_url, per_thread=True)
+    shared.migrate([SCHEMA, ("schema_watch.sql", WATCH_SQL)])
+    seen: list[object] = []
+    writing = threading.Event()
+    read = threading.Event()
+
+    def reader() -> None:
+        writing.wait(timeout=30)
+        # another thread's connection: the uncommitted row is not visible here
+        seen.append(shared.in_transaction)
+        seen.extend(shared.execute("SELECT name FROM watch").fetchall())
+        read.set()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    with shared.transaction():
+        shared.execute("INSERT INTO watch (name) VALUES (?)", ("pending",))
+        writing.set()
+        assert read.wait(timeout=30)
+    thread.join(timeout=30)
+    assert seen == [False]
+    assert shared.execute("SELECT name FROM watch").fetchall() == [("pending",)]
+    shared.close()  # every thread's connection, from this thread
+
+
+def test_store_opened_per_thread_serves_threads(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    with Store.open(tmp_path / "home", database_url, per_thread=True) as store:
+        found: list[object] = []
+
+        def count() -> None:  # an error here fails the test (unraisable in a thread)
+            found.append(store.sources())
+
+        threads = [threading.Thread(target=count) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert found == [[], [], [], []]
