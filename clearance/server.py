@@ -40,7 +40,11 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         )
         owned = service is None
         app.state.service = (
-            Service.open(settings.home, background=True) if owned else service
+            Service.open(
+                settings.home, database_url=settings.database_url, background=True
+            )
+            if owned
+            else service
         )
         if owned and settings.api_reload_interval > 0:
             app.state.service.watch(settings.api_reload_interval)

@@ -14,14 +14,18 @@ def _default_home() -> Path:
 
 
 class Settings(BaseSettings):
-    """``CLEARANCE_HOME``: the data directory (store, downloads' validators). Nothing is
-    written anywhere else."""
+    """``CLEARANCE_HOME``: the data directory (store, downloads' validators, saved
+    screening indexes). Nothing is written anywhere else, except the store itself when
+    ``CLEARANCE_DATABASE_URL`` names a PostgreSQL database."""
 
     model_config = SettingsConfigDict(env_prefix="CLEARANCE_", extra="ignore")
 
     home: Path = Field(default_factory=_default_home)
     shared_data: Path | None = (
         None  # CLEARANCE_SHARED_DATA: folder of official snapshots
+    )
+    database_url: str | None = (
+        None  # CLEARANCE_DATABASE_URL: postgresql://user@host/db; unset: SQLite in home
     )
     # monitoring: where alerts are POSTed (signed with the secret) and the digest written
     webhook_url: str | None = None  # CLEARANCE_WEBHOOK_URL

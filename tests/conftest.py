@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 
 from clearance.model import Entity
 from clearance.sources.base import Parser, ParseReport, RawFile, maybe_gunzip
+from tests.pg_cluster import Cluster, ClusterUnavailable
 
 
 def _shared_data() -> Path:
@@ -76,3 +77,47 @@ def home(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "home"
     path.mkdir()
     yield path
+
+
+# -- store backends ------------------------------------------------------------------------
+# Store tests take `database_url` (or `new_database` in module fixtures) and so run once per
+# backend: embedded SQLite, and a real PostgreSQL server started for the session.
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster (skips if it cannot start; fails under CI)."""
+    cluster = Cluster()
+    try:
+        cluster.start()
+    except ClusterUnavailable as exc:
+        cluster.stop()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL test cluster would not start: {exc}")
+        pytest.skip(f"PostgreSQL test cluster would not start: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def new_database(
+    backend: str, request: pytest.FixtureRequest
+) -> Callable[[], str | None]:
+    """Makes an empty store database: a URL for ``Store.open(home, url)`` (None: SQLite in
+    the home folder)."""
+    if backend == "sqlite":
+        return lambda: None
+    cluster: Cluster = request.getfixturevalue("postgres_cluster")
+    return cluster.create_database
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str | None]) -> str | None:
+    """An empty store database for one test, on each backend in turn."""
+    return new_database()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,14 +18,16 @@ pytestmark = pytest.mark.realdata
 
 @pytest.fixture(scope="module")
 def sdn_history(
-    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+    shared_data: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    new_database: Callable[[], str | None],
 ) -> Iterator[Store]:
-    """All 37 monthly SDN snapshots, imported in shuffled order."""
+    """All 37 monthly SDN snapshots, imported in shuffled order (on each store backend)."""
     home = tmp_path_factory.mktemp("history")
     folder = shared_data / "us_ofac_sdn" / "csv_history"
     files = sorted(folder.glob("sdn_*.csv.gz"))
     random.Random(7).shuffle(files)
-    with Store.open(home) as store:
+    with Store.open(home, new_database()) as store:
         for path in files:
             link = home / "in" / path.name
             link.parent.mkdir(exist_ok=True)
@@ -87,11 +89,13 @@ def test_point_in_time_view_before_and_after_a_designation(sdn_history: Store) -
 
 @pytest.fixture(scope="module")
 def seeds(
-    shared_data: Path, tmp_path_factory: pytest.TempPathFactory
+    shared_data: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    new_database: Callable[[], str | None],
 ) -> Iterator[Store]:
     """The CSL of May 2022, OFAC's non-SDN CSV of Dec 2025 and the SDN set of July 2021."""
     home = tmp_path_factory.mktemp("seeds")
-    with Store.open(home) as store:
+    with Store.open(home, new_database()) as store:
         for folder in (
             shared_data / "us_trade_csl" / "2022-05_full",
             shared_data / "us_ofac_consolidated" / "csv" / "2025-12-19",
@@ -145,7 +149,7 @@ def test_sdn_entry_through_ofac_and_the_csl_is_one_entity(seeds: Store) -> None:
 
 
 def test_truncated_file_fails_and_keeps_the_previous_version(
-    shared_data: Path, tmp_path: Path
+    shared_data: Path, tmp_path: Path, database_url: str | None
 ) -> None:
     real = (shared_data / "un_sc" / "2018-06-07" / "consolidated.xml").read_bytes()
     good = tmp_path / "2018-06-07"
@@ -154,7 +158,7 @@ def test_truncated_file_fails_and_keeps_the_previous_version(
     bad = tmp_path / "2018-06-21"
     bad.mkdir()
     (bad / "consolidated.xml").write_bytes(real[: len(real) // 2])  # a cut-off download
-    with Store.open(tmp_path / "home") as store:
+    with Store.open(tmp_path / "home", database_url) as store:
         update_from_directory(store, good)
         (outcome,), _ = update_from_directory(store, bad)
         assert outcome.status == "failed"
@@ -164,7 +168,7 @@ def test_truncated_file_fails_and_keeps_the_previous_version(
 
 
 def test_truncated_csv_history_file_is_refused(
-    shared_data: Path, tmp_path: Path
+    shared_data: Path, tmp_path: Path, database_url: str | None
 ) -> None:
     folder = shared_data / "us_ofac_sdn" / "csv_history"
     full = gzip.decompress((folder / "sdn_2024-05-02.csv.gz").read_bytes())
@@ -175,7 +179,7 @@ def test_truncated_csv_history_file_is_refused(
     later = tmp_path / "later"
     later.mkdir()
     (later / "sdn_2024-05-03.csv").write_bytes(cut)
-    with Store.open(tmp_path / "home") as store:
+    with Store.open(tmp_path / "home", database_url) as store:
         update_from_directory(store, tmp_path / "sdn_2024-05-02.csv")
         (outcome,), _ = update_from_directory(store, later)
         assert outcome.status == "refused"
@@ -183,9 +187,9 @@ def test_truncated_csv_history_file_is_refused(
 
 
 def test_opensanctions_deltas_apply_on_the_previous_version(
-    shared_data: Path, tmp_path: Path
+    shared_data: Path, tmp_path: Path, database_url: str | None
 ) -> None:
-    with Store.open(tmp_path / "home") as store:
+    with Store.open(tmp_path / "home", database_url) as store:
         outcomes, _ = update_from_directory(
             store, shared_data / "opensanctions" / "ftm" / "t2_delta"
         )

@@ -98,7 +98,7 @@ class Context:
         self.settings = load_settings(home)
 
     def store(self) -> Store:
-        return Store.open(self.settings.home)
+        return Store.open(self.settings.home, self.settings.database_url)
 
     def view(self, store: Store, as_of: str | None) -> View:
         view = (
@@ -110,7 +110,7 @@ class Context:
             if len(store.sources()) == 0:
                 raise NotFound(
                     "list versions in",
-                    str(self.settings.home),
+                    store.where,
                     "the store is empty: run `clearance update` first",
                 )
             raise NotFound(

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clearance.cli.main import JsonOption, _ctx, _print_json, handle_errors
-from clearance.store import Store, create_api_key, list_api_keys, revoke_api_key
+from clearance.store import create_api_key, list_api_keys, revoke_api_key
 
 MAX_CONNECTIONS = 512  # beyond this uvicorn answers 503 at once instead of queueing
 
@@ -68,6 +68,8 @@ def serve_command(
     # each process builds its app from the environment: hand it this command's settings
     os.environ["CLEARANCE_HOME"] = str(settings.home)
     os.environ["CLEARANCE_API_WORKERS"] = str(settings.api_workers)
+    if settings.database_url is not None:
+        os.environ["CLEARANCE_DATABASE_URL"] = settings.database_url
     uvicorn.run(
         "clearance.server:app_from_environment",
         factory=True,
@@ -87,7 +89,7 @@ def apikey_create(
     json_: JsonOption = False,
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
-    with Store.open(_ctx(ctx).settings.home) as store:
+    with _ctx(ctx).store() as store:
         record, key = create_api_key(store, name, role)
     if json_:
         _print_json(
@@ -106,7 +108,7 @@ def apikey_create(
 @handle_errors
 def apikey_list(ctx: typer.Context, json_: JsonOption = False) -> None:
     """Every key: prefix, holder, role, created and revoked dates (never the key)."""
-    with Store.open(_ctx(ctx).settings.home) as store:
+    with _ctx(ctx).store() as store:
         keys = list_api_keys(store)
     if json_:
         _print_json(
@@ -141,7 +143,7 @@ def apikey_revoke(
     key: Annotated[str, typer.Argument(help="The key's id or prefix (clr_...).")],
 ) -> None:
     """Revoke a key for good."""
-    with Store.open(_ctx(ctx).settings.home) as store:
+    with _ctx(ctx).store() as store:
         record = revoke_api_key(store, key)
     Console(soft_wrap=True).print(f"API key {record.prefix} revoked.", highlight=False)
 

@@ -181,10 +181,17 @@ class Service:
     modified.
     """
 
-    def __init__(self, home: Path, *, index_folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        *,
+        index_folder: Path | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.home = home
         self.index_folder = index_folder or home / "index"
-        self._store = Store.open(home, per_thread=True)
+        # a connection per thread: requests run in a pool of threads
+        self._store = Store.open(home, database_url, per_thread=True)
         self._current: Screener | None = None
         self._as_of: OrderedDict[str, Screener] = OrderedDict()
         self._lock = threading.Lock()  # guards _as_of, _loading and the update job
@@ -201,11 +208,17 @@ class Service:
 
     @classmethod
     def open(
-        cls, home: Path, *, index_folder: Path | None = None, background: bool = False
+        cls,
+        home: Path,
+        *,
+        index_folder: Path | None = None,
+        database_url: str | None = None,
+        background: bool = False,
     ) -> Service:
-        """A service on ``home``. The current index is loaded now, or with
-        ``background=True`` in a thread (``ready`` says when; ``screener()`` waits)."""
-        service = cls(home, index_folder=index_folder)
+        """A service on ``home`` (and the PostgreSQL store ``database_url``, if given).
+        The current index is loaded now, or with ``background=True`` in a thread
+        (``ready`` says when; ``screener()`` waits)."""
+        service = cls(home, index_folder=index_folder, database_url=database_url)
         if background:
             service.reload()
         else:

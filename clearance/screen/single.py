@@ -22,6 +22,8 @@ KEEP_INDEXES = 3  # saved indexes kept per home, newest first
 def view_key(view: View) -> str:
     """Identifies the list versions of a view (and so the index built from them)."""
     ids = ",".join(f"{s}:{v.id}" for s, v in sorted(view.versions.items()))
+    if len(view.store.identity) > 0:  # a server database: its ids are not the home's
+        ids = f"{view.store.identity}|{ids}"
     return hashlib.sha1(ids.encode()).hexdigest()[:16]
 
 

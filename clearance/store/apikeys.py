@@ -14,10 +14,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from clearance.errors import InvalidQuery, NotFound
+from clearance.store._sql import insert_id
 
 if TYPE_CHECKING:
     from clearance.store.core import Store
@@ -54,14 +54,6 @@ class ApiKey:
     def actor(self) -> str:
         """Who a request with this key acts as, in dispositions and audit records."""
         return f"apikey:{self.name} ({self.prefix})"
-
-
-def schema_sql() -> str:
-    return (
-        resources.files("clearance.store")
-        .joinpath("schema_apikeys.sql")
-        .read_text("utf-8")
-    )
 
 
 def _hash(key: str) -> str:
@@ -105,13 +97,14 @@ def create_api_key(store: Store, name: str, role: Role | str) -> tuple[ApiKey, s
     key = f"{prefix}_{secrets.token_urlsafe(32)}"
     created = _now()
     db = store._db
-    cursor = db.execute(
-        "INSERT INTO api_keys (prefix, hash, name, role, created_at) VALUES (?, ?, ?, ?, ?)",
-        (prefix, _hash(key), name.strip(), role.value, created.isoformat()),
-    )
-    key_id = cursor.lastrowid
-    assert key_id is not None
-    store._audit("api_key_created", None, None, {"key": prefix, "role": role.value})
+    with db.transaction():  # the key and its audit records, together
+        key_id = insert_id(
+            db,
+            "INSERT INTO api_keys (prefix, hash, name, role, created_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (prefix, _hash(key), name.strip(), role.value, created.isoformat()),
+        )
+        store._audit("api_key_created", None, None, {"key": prefix, "role": role.value})
     return ApiKey(key_id, prefix, name.strip(), role, created), key
 
 
@@ -139,11 +132,12 @@ def revoke_api_key(store: Store, which: str) -> ApiKey:
     if key.revoked_at is not None:
         return key
     revoked = _now()
-    db.execute(
-        "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-        (revoked.isoformat(), key.id),
-    )
-    store._audit("api_key_revoked", None, None, {"key": key.prefix})
+    with db.transaction():
+        db.execute(
+            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (revoked.isoformat(), key.id),
+        )
+        store._audit("api_key_revoked", None, None, {"key": key.prefix})
     return ApiKey(key.id, key.prefix, key.name, key.role, key.created_at, revoked)
 
 

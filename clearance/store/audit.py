@@ -12,14 +12,14 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from clearance.errors import NotFound
-from clearance.store._sql import execute, insert_id, now, transaction
+from clearance.store._sql import execute, now, transaction
+from clearance.store.db import Database
 
 if TYPE_CHECKING:
     from clearance.store.core import Store
@@ -98,7 +98,7 @@ def record_hash(
 
 
 def append_record(
-    db: sqlite3.Connection,
+    db: Database,
     event: str,
     actor: str,
     payload: Mapping[str, JsonValue],
@@ -111,16 +111,17 @@ def append_record(
             db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
         ).fetchone()
         prev = "" if row is None else str(row[1])
-        record_id = insert_id(
-            db,
-            "INSERT INTO audit_log (at, event, actor, payload, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, '') RETURNING id",
-            (at, event, actor, text, prev),
-        )
+        # ids follow on with no gap (verify counts a gap as deleted records), so the id
+        # is chosen here, under the transaction's write lock, never by an id sequence: a
+        # PostgreSQL identity would skip the ids of rolled-back inserts
+        record_id = 1 if row is None else int(row[0]) + 1
         value = record_hash(prev, record_id, at, event, actor, text)
-        # the hash needs the id, which exists only once inserted: set it in the same
-        # transaction (the only UPDATE this table ever sees)
-        execute(db, "UPDATE audit_log SET hash = ? WHERE id = ?", (value, record_id))
+        execute(
+            db,
+            "INSERT INTO audit_log (id, at, event, actor, payload, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (record_id, at, event, actor, text, prev, value),
+        )
         execute(db, "DELETE FROM meta WHERE key = ?", (_HEAD,))
         execute(
             db,
@@ -130,15 +131,17 @@ def append_record(
     return AuditRecord(record_id, at, event, actor, json.loads(text), prev, value)
 
 
-def adopt_legacy(db: sqlite3.Connection) -> None:
+def adopt_legacy(db: Database) -> None:
     """Chain the rows of the older, unchained ``audit`` table (imports, refusals, failures)
     once, when the chained trail is still empty, so a store's history starts complete."""
     if execute(db, "SELECT id FROM audit_log LIMIT 1").fetchone() is not None:
-        return
-    rows = execute(
-        db, "SELECT at, event, source, version_id, detail FROM audit ORDER BY id"
-    ).fetchall()
+        return  # the usual case, without taking the write lock
     with transaction(db):
+        if execute(db, "SELECT id FROM audit_log LIMIT 1").fetchone() is not None:
+            return  # another process adopted them first
+        rows = execute(
+            db, "SELECT at, event, source, version_id, detail FROM audit ORDER BY id"
+        ).fetchall()
         for at, event, source, version_id, detail in rows:
             payload = {"source": source, "version_id": version_id, **json.loads(detail)}
             payload["recorded_at"] = at

@@ -1,16 +1,16 @@
 """The versioned store: every list version kept, imported atomically, read through views.
 
-One SQLite database in WAL mode: readers never block on an import, and an import is one
-transaction, so a crash or an error mid-import leaves the previous version current and writes
-nothing. Entity records are content-addressed; a version is the set of (entity id, record hash)
-pairs it holds, which makes diffs, history and point-in-time views set operations.
+One database (embedded SQLite in WAL mode by default, or a PostgreSQL server; see
+``clearance.store.db``): readers never block on an import, and an import is one transaction,
+so a crash or an error mid-import leaves the previous version current and writes nothing.
+Entity records are content-addressed; a version is the set of (entity id, record hash) pairs
+it holds, which makes diffs, history and point-in-time views set operations.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -29,10 +29,18 @@ from clearance.model import (
     merge_entities,
 )
 from clearance.normalize import normalize_text
-from clearance.store import apikeys
 from clearance.store.audit import adopt_legacy, append_record, local_user
+from clearance.store.db import Database, open_database
 
 SCHEMA_VERSION = 1
+# DDL files run in this order by Store._migrate: schema.sql, then one file per feature
+# (schema_<topic>.sql), each of CREATE ... IF NOT EXISTS statements in the portable dialect
+SCHEMA_FILES = (
+    "schema.sql",
+    "schema_monitor.sql",
+    "schema_audit.sql",
+    "schema_apikeys.sql",
+)
 MAX_LOSS = (
     0.20  # a new version losing more than 20 % of its predecessor's entities is refused
 )
@@ -42,8 +50,6 @@ DECLARED_SHORTFALL = (
 _ISSUES_KEPT = 200  # issues stored per version; the count is always complete
 _BATCH = 500
 _SAME_NAME = "same name on another list"
-# DDL files run in order on every open; each feature keeps its tables in its own file
-_SCHEMAS = ("schema.sql", "schema_monitor.sql", "schema_audit.sql")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,58 +135,37 @@ class Writer:
 
 
 class Store:
-    """The embedded store. Open with ``Store.open(home)``; close with ``close()``."""
+    """The store. Open with ``Store.open(home)`` (or ``Store.open(home, database_url)``);
+    close with ``close()``."""
 
-    def __init__(self, path: Path, *, per_thread: bool = False) -> None:
-        """Open (and migrate) the database at ``path``.
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.where = db.where
+        # the SQLite file, None on a server database
+        self.path = Path(db.where) if db.backend == "sqlite" else None
+        # tells the saved screening indexes of different databases apart (see _migrate)
+        self.identity = ""
+        try:
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
+
+    @classmethod
+    def open(
+        cls, home: Path, database_url: str | None = None, *, per_thread: bool = False
+    ) -> Store:
+        """The embedded store in ``home`` (``clearance.db``), or the PostgreSQL database
+        named by ``database_url`` (``postgresql://user@host/db``).
 
         Args:
             per_thread: give each thread its own connection (for a threaded server);
-                by default the store has one connection, usable by its creating thread.
+                by default the store has one connection, used by its creating thread.
         """
-        self.path = path
-        self._local = threading.local() if per_thread else None
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._owner = threading.get_ident()
-        self._main = self._connect()
-        self._migrate()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(
-            self.path,
-            isolation_level=None,
-            timeout=30.0,
-            # per-thread connections are only used by their thread; close() may run elsewhere
-            check_same_thread=self._local is None,
-        )
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            self._connections.append(db)
-        return db
-
-    @property
-    def _db(self) -> sqlite3.Connection:
-        if self._local is None:
-            return self._main
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = self._main if threading.get_ident() == self._owner else self._connect()
-            self._local.db = db
-        return db
-
-    @classmethod
-    def open(cls, home: Path, *, per_thread: bool = False) -> Store:
-        home.mkdir(parents=True, exist_ok=True)
-        return cls(home / "clearance.db", per_thread=per_thread)
+        return cls(open_database(home, database_url, per_thread=per_thread))
 
     def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for db in connections:
-            db.close()
+        self._db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -189,23 +174,39 @@ class Store:
         self.close()
 
     def _migrate(self) -> None:
-        for name in _SCHEMAS:
-            sql = resources.files("clearance.store").joinpath(name).read_text("utf-8")
-            self._db.executescript(sql)
+        folder = resources.files("clearance.store")
+        self._db.migrate(
+            [(name, folder.joinpath(name).read_text("utf-8")) for name in SCHEMA_FILES]
+        )
         adopt_legacy(self._db)
-        self._db.executescript(apikeys.schema_sql())
         row = self._db.execute(
             "SELECT value FROM meta WHERE key='schema_version'"
         ).fetchone()
         if row is None:
             self._db.execute(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
-                (SCHEMA_VERSION,),
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
             )
         elif int(row[0]) > SCHEMA_VERSION:
             raise ClearanceError(
-                f"store {self.path} has schema {row[0]}; this Clearance knows {SCHEMA_VERSION}"
+                f"store {self.where} has schema {row[0]}; this Clearance knows {SCHEMA_VERSION}"
             )
+        if self._db.backend != "sqlite":
+            # A server database is not tied to one home folder, where saved indexes live:
+            # its random id keeps an index of another database (with the same version ids)
+            # from being taken for its own. An embedded store's identity stays "".
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key='store_id'"
+            ).fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)",
+                    (uuid.uuid4().hex,),
+                )
+                row = self._db.execute(
+                    "SELECT value FROM meta WHERE key='store_id'"
+                ).fetchone()
+            self.identity = f"{self._db.backend}:{row[0]}"
 
     # -- writing -----------------------------------------------------------------------
 
@@ -233,7 +234,7 @@ class Store:
 
     def _previous(self, source: str, published: date) -> ListVersion | None:
         row = self._db.execute(
-            "SELECT * FROM versions WHERE source = ? AND published <= ? "
+            f"SELECT {self._VERSION_COLUMNS} FROM versions WHERE source = ? AND published <= ? "
             "ORDER BY published DESC, id DESC LIMIT 1",
             (source, published.isoformat()),
         ).fetchone()
@@ -244,14 +245,14 @@ class Store:
     ) -> ImportResult:
         count = len(entities)
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        # one transaction: the version, its records and its audit row (or the refusal's)
+        with db.transaction():
             existing = db.execute(
-                "SELECT * FROM versions WHERE source = ? AND sha256 = ?",
+                f"SELECT {self._VERSION_COLUMNS} FROM versions "
+                "WHERE source = ? AND sha256 = ?",
                 (meta.source, meta.sha256),
             ).fetchone()
             if existing is not None:
-                db.execute("ROLLBACK")
                 version = self._version(existing)
                 return ImportResult(
                     "unchanged",
@@ -264,7 +265,6 @@ class Store:
             previous = self._previous(meta.source, meta.published)
             refusal = self._refusal(meta, count, previous)
             if refusal is not None and not force:
-                db.execute("ROLLBACK")
                 self._audit(
                     "import_refused",
                     meta.source,
@@ -292,11 +292,6 @@ class Store:
                     "forced": refusal is not None,
                 },
             )
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
         version = self.version(version_id)
         return ImportResult(
             "added", meta.source, meta.published, count, version, previous
@@ -326,10 +321,10 @@ class Store:
 
     def _insert_entities(self, meta: VersionMeta, entities: Sequence[Entity]) -> int:
         db = self._db
-        cursor = db.execute(
+        row = db.execute(
             "INSERT INTO versions (source, published, published_from, retrieved_at, sha256, "
             "format, origin, entity_count, issue_count, issues, lacks) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 meta.source,
                 meta.published.isoformat(),
@@ -343,9 +338,8 @@ class Store:
                 json.dumps([list(i) for i in meta.issues[:_ISSUES_KEPT]]),
                 json.dumps(sorted(meta.lacks)),
             ),
-        )
-        version_id = cursor.lastrowid
-        assert version_id is not None
+        ).fetchone()
+        version_id = int(row[0])
         rows: list[tuple[str, str, str, Entity]] = []
         for entity in entities:
             data = json.dumps(
@@ -471,23 +465,29 @@ class Store:
         return chosen[-1]
 
     def entity_counts_by_list(self, version_id: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
         rows = self._db.execute(
-            "SELECT substr(entity_id, 1, instr(entity_id, ':') - 1), count(*) FROM members "
-            "WHERE version_id = ? GROUP BY 1",
-            (version_id,),
+            "SELECT entity_id FROM members WHERE version_id = ?", (version_id,)
         )
-        return {str(code): int(n) for code, n in rows}
+        for (entity_id,) in rows:
+            code = str(entity_id).partition(":")[0]
+            counts[code] = counts.get(code, 0) + 1
+        return counts
 
     def effect_counts(self, version_id: int) -> dict[tuple[str, str], int]:
         """(list code, legal effect) -> number of entities of one version with such a
         listing."""
+        counts: dict[tuple[str, str], int] = {}
         rows = self._db.execute(
-            "SELECT json_extract(l.value, '$.source'), json_extract(l.value, '$.legal_effect'), "
-            "count(DISTINCT m.entity_id) FROM members m JOIN records r ON r.hash = m.hash, "
-            "json_each(r.data, '$.listings') l WHERE m.version_id = ? GROUP BY 1, 2",
+            "SELECT r.data FROM members m JOIN records r ON r.hash = m.hash "
+            "WHERE m.version_id = ?",
             (version_id,),
         )
-        return {(str(code), str(effect)): int(n) for code, effect, n in rows}
+        for (data,) in rows:  # JSON read in Python: the same on every backend, as fast
+            listings = json.loads(data).get("listings", [])
+            for key in {(str(x["source"]), str(x["legal_effect"])) for x in listings}:
+                counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def audit_events(self, limit: int = 100) -> list[dict[str, object]]:
         rows = self._db.execute(
@@ -544,6 +544,21 @@ class Store:
             raise NotFound("record", record_hash)
         return entity_from_dict(json.loads(row[0]))
 
+    def records(self, record_hashes: Iterable[str]) -> dict[str, Entity]:
+        """Entity records by hash, read in batches (one query per 500, not one each: a
+        round trip to a database server costs more than the read); unknown hashes are
+        left out."""
+        wanted = list(dict.fromkeys(record_hashes))
+        out: dict[str, Entity] = {}
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for record_hash, data in self._db.execute(
+                f"SELECT hash, data FROM records WHERE hash IN ({marks})", chunk
+            ):
+                out[str(record_hash)] = entity_from_dict(json.loads(data))
+        return out
+
     def _records_in(
         self, version_ids: Sequence[int], entity_ids: Sequence[str]
     ) -> list[tuple[int, str, str]]:
@@ -579,8 +594,12 @@ class Store:
 
     def version_entities(self, version_id: int) -> Iterator[Entity]:
         """Every entity record of one version, as that source file had it."""
-        for record_hash in self.version_members(version_id).values():
-            yield self.record(record_hash)
+        hashes = list(self.version_members(version_id).values())
+        for start in range(0, len(hashes), _BATCH):
+            chunk = hashes[start : start + _BATCH]
+            found = self.records(chunk)
+            for record_hash in chunk:
+                yield found[record_hash]
 
     def version_members(self, version_id: int) -> dict[str, str]:
         """entity id -> record hash for one version."""
@@ -651,13 +670,15 @@ class View:
             self._version_ids, entity_ids
         ):
             grouped.setdefault(entity_id, []).append((version_id, record_hash))
+        found = self.store.records(
+            h for members in grouped.values() for _, h in members
+        )
         out: list[Entity] = []
         for entity_id in entity_ids:
             members = grouped.get(entity_id)
             if members is None:
                 continue
-            records = [self.store.record(h) for _, h in sorted(members)]
-            out.append(merge_entities(records))
+            out.append(merge_entities([found[h] for _, h in sorted(members)]))
         return out
 
     def get(self, entity_id: str) -> Entity:

@@ -124,23 +124,30 @@ def diff_versions(store: Store, before: ListVersion, after: ListVersion) -> Diff
     old = store.version_members(before.id)
     new = store.version_members(after.id)
     ignore = store.version_lacks(before.id) | store.version_lacks(after.id)
+    changed_ids = sorted(e for e in old.keys() & new.keys() if old[e] != new[e])
+    records = store.records(
+        [
+            *(new[e] for e in new.keys() - old.keys()),
+            *(old[e] for e in old.keys() - new.keys()),
+            *(old[e] for e in changed_ids),
+            *(new[e] for e in changed_ids),
+        ]
+    )
     added = tuple(
         sorted(
-            ((eid, store.record(new[eid]).caption) for eid in new.keys() - old.keys()),
+            ((eid, records[new[eid]].caption) for eid in new.keys() - old.keys()),
             key=lambda x: x[1],
         )
     )
     removed = tuple(
         sorted(
-            ((eid, store.record(old[eid]).caption) for eid in old.keys() - new.keys()),
+            ((eid, records[old[eid]].caption) for eid in old.keys() - new.keys()),
             key=lambda x: x[1],
         )
     )
     changed: list[EntityChange] = []
-    for eid in sorted(old.keys() & new.keys()):
-        if old[eid] == new[eid]:
-            continue
-        a, b = store.record(old[eid]), store.record(new[eid])
+    for eid in changed_ids:
+        a, b = records[old[eid]], records[new[eid]]
         changes = compare_records(entity_to_dict(a), entity_to_dict(b), ignore)
         if len(changes) > 0:
             changed.append(EntityChange(eid, b.caption, changes))

@@ -10,7 +10,6 @@ append-only; a new decision on an alert is a new row that names the one it super
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from clearance.errors import InvalidQuery, NotFound
 from clearance.store._sql import execute, executemany, insert_id, now, transaction
+from clearance.store.db import Database
 
 if TYPE_CHECKING:
     from clearance.store.core import Store
@@ -201,7 +201,7 @@ class WatchStore:
     """Watch sets, parties, hits, alerts and dispositions over one ``Store``."""
 
     def __init__(self, store: Store) -> None:
-        self._db: sqlite3.Connection = store._db
+        self._db: Database = store._db
 
     # -- watch sets --------------------------------------------------------------------
 

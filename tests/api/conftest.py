@@ -31,15 +31,16 @@ FILES = (
 )
 
 
-def build_home(shared_data: Path, root: Path) -> Path:
-    """A home with the snapshots above imported (linked, never copied into the repo)."""
+def build_home(shared_data: Path, root: Path, database_url: str | None = None) -> Path:
+    """A home with the snapshots above imported (linked, never copied into the repo), its
+    store in ``database_url`` when given (PostgreSQL)."""
     folder = root / "lists"
     for name in FILES:
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.symlink_to(shared_data / name)
     home = root / "home"
-    with Store.open(home) as store:
+    with Store.open(home, database_url) as store:
         outcomes, _ = update_from_directory(store, folder)
     assert [o.status for o in outcomes] == ["added"] * 4
     return home

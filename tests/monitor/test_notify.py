@@ -60,8 +60,9 @@ class Receiver:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "home") as opened:
+def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
+    """On each backend in turn (SQLite, PostgreSQL)."""
+    with Store.open(tmp_path / "home", database_url) as opened:
         with opened.import_version(make_meta("us_ofac_sdn", date(2022, 1, 1))) as w:
             w.add(make_entity("us_ofac_sdn:1", "ACME TRADING LLC"))
             w.add(make_entity("us_ofac_sdn:2", "ZENITH MARITIME SHIPPING CO"))
@@ -138,8 +139,10 @@ def test_digest_lists_each_alert_with_how_to_decide(store: Store) -> None:
     assert "clearance dispose 1 --decision" in text
 
 
-def test_without_a_webhook_nothing_queues(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "home") as store:
+def test_without_a_webhook_nothing_queues(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    with Store.open(tmp_path / "home", database_url) as store:
         with store.import_version(make_meta("us_ofac_sdn", date(2022, 1, 1))) as w:
             w.add(make_entity("us_ofac_sdn:1", "ACME TRADING LLC"))
             w.finish()

@@ -34,8 +34,9 @@ BASE = [
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "home") as opened:
+def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
+    """On each backend in turn (SQLite, PostgreSQL)."""
+    with Store.open(tmp_path / "home", database_url) as opened:
         yield opened
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -12,12 +12,13 @@ import pytest
 
 from clearance.errors import InvalidQuery
 from clearance.store import AuditLog, Store, canonical_json, digest
+from clearance.store.db import Database
 from tests.factories import make_entity, make_meta
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "home") as opened:
+def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
+    with Store.open(tmp_path / "home", database_url) as opened:
         yield opened
 
 
@@ -28,8 +29,10 @@ def _fill(store: Store, n: int = 5) -> AuditLog:
     return log
 
 
-def _raw(store: Store) -> sqlite3.Connection:
-    return sqlite3.connect(store.path, isolation_level=None)
+@contextmanager
+def _raw(store: Store) -> Iterator[Database]:
+    """The database itself, past the store's API: each statement commits at once."""
+    yield store._db
 
 
 def test_each_record_links_to_the_previous_hash(store: Store) -> None:
@@ -106,19 +109,21 @@ def test_export_since_a_date(store: Store) -> None:
     assert list(log.records(date(2999, 1, 1))) == []
 
 
-def test_legacy_audit_rows_are_chained_once(tmp_path: Path) -> None:
+def test_legacy_audit_rows_are_chained_once(
+    tmp_path: Path, database_url: str | None
+) -> None:
     path = tmp_path / "home"
-    with Store.open(path) as store:
+    with Store.open(path, database_url) as store:
         store.record_failure("us_ofac_sdn", "synthetic", "boom")
         with _raw(store) as db:  # as a store written before the chained trail existed
             db.execute("DELETE FROM audit_log")
             db.execute("DELETE FROM meta WHERE key = 'audit_head'")
-    with Store.open(path) as store:
+    with Store.open(path, database_url) as store:
         (record,) = AuditLog(store).records()
         assert record.event == "import_failed"
         assert record.payload["reason"] == "boom"
         assert AuditLog(store).verify().ok
-    with Store.open(path) as store:
+    with Store.open(path, database_url) as store:
         assert len(list(AuditLog(store).records())) == 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -15,8 +16,8 @@ from tests.factories import make_entity, make_meta
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "home") as opened:
+def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
+    with Store.open(tmp_path / "home", database_url) as opened:
         yield opened
 
 
@@ -97,19 +98,57 @@ def test_error_inside_the_writer_writes_nothing(store: Store) -> None:
     assert store.versions() == []
 
 
+class _Abandon(Exception):
+    pass
+
+
 def test_readers_see_the_previous_version_while_an_import_is_open(
-    store: Store, tmp_path: Path
+    store: Store, tmp_path: Path, database_url: str | None
 ) -> None:
     put(store, five(), date(2022, 1, 31))
-    store._db.execute("BEGIN IMMEDIATE")
-    store._db.execute(
-        "INSERT INTO versions (source, published, published_from, retrieved_at, sha256, format,"
-        " origin, entity_count, issue_count, issues) VALUES ('us_ofac_sdn', '2022-02-28', 'user',"
-        " '2026-01-01', 'x', 'f', 'o', 0, 0, '[]')"
-    )
-    with Store.open(tmp_path / "home") as reader:
-        assert reader.current().versions["us_ofac_sdn"].published == date(2022, 1, 31)
-    store._db.execute("ROLLBACK")
+    with pytest.raises(_Abandon), store._db.transaction():
+        store._db.execute(
+            "INSERT INTO versions (source, published, published_from, retrieved_at, sha256,"
+            " format, origin, entity_count, issue_count, issues) VALUES ('us_ofac_sdn',"
+            " '2022-02-28', 'user', '2026-01-01', 'x', 'f', 'o', 0, 0, '[]')"
+        )
+        assert len(store.versions("us_ofac_sdn")) == 2  # the writer sees its own
+        with Store.open(tmp_path / "home", database_url) as reader:
+            current = reader.current().versions["us_ofac_sdn"]
+            assert current.published == date(2022, 1, 31)
+            assert reader.current().get("us_ofac_sdn:3").caption == "PARTY NUMBER 3"
+        raise _Abandon
+    assert len(store.versions("us_ofac_sdn")) == 1  # rolled back
+
+
+def test_readers_see_the_new_version_once_it_is_committed(
+    store: Store, tmp_path: Path, database_url: str | None
+) -> None:
+    put(store, five(), date(2022, 1, 31))
+    with Store.open(tmp_path / "home", database_url) as reader:
+        assert reader.current().versions["us_ofac_sdn"].entity_count == 5
+        put(store, [*five(), make_entity("us_ofac_sdn:6", "LATE")], date(2022, 2, 28))
+        assert reader.current().versions["us_ofac_sdn"].entity_count == 6
+        assert reader.current().get("us_ofac_sdn:6").caption == "LATE"
+
+
+def test_a_second_writer_waits_for_the_first(
+    store: Store, tmp_path: Path, database_url: str | None
+) -> None:
+    put(store, five(), date(2022, 1, 31))
+    outcome: list[str] = []
+
+    def second_writer() -> None:
+        with Store.open(tmp_path / "home", database_url) as other:
+            outcome.append(put(other, five(), date(2022, 2, 28), sha256="b"))
+
+    with store._db.transaction():
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive()  # blocked on the write lock, not failed
+    thread.join(30)
+    assert outcome == ["added"]
 
 
 def test_diff_reports_added_removed_and_changed_fields(store: Store) -> None:
