@@ -133,9 +133,7 @@ def create_router() -> APIRouter:
         watch = WatchStore(_service(request).store)
         target = watch.get_set(name)
         parties = watch.parties(target.id, limit)
-        open_alerts: dict[int, int] = {}
-        for item in watch.alerts(set_name=name, open_only=True):
-            open_alerts[item.party.id] = open_alerts.get(item.party.id, 0) + 1
+        open_alerts = watch.open_alert_counts(name)
         return {
             "name": target.name,
             "description": target.description,

@@ -219,9 +219,7 @@ def watch_show(
         watch = WatchStore(store)
         target = watch.get_set(name)
         parties = watch.parties(target.id, limit)
-        open_alerts: dict[int, int] = {}
-        for alert in watch.alerts(set_name=name, open_only=True):
-            open_alerts[alert.party.id] = open_alerts.get(alert.party.id, 0) + 1
+        open_alerts = watch.open_alert_counts(name)
     if json_:
         _print_json(
             {

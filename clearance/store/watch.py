@@ -581,6 +581,13 @@ class WatchStore:
             out.append(alert)
         return out
 
+    def open_alert_counts(self, set_name: str) -> dict[int, int]:
+        """Open alerts of each watched party of one set, by party id."""
+        counts: dict[int, int] = {}
+        for item in self.alerts(set_name=set_name, open_only=True):
+            counts[item.party.id] = counts.get(item.party.id, 0) + 1
+        return counts
+
     def alert(self, alert_id: int) -> Alert:
         found = self.alerts(alert_ids=[alert_id])
         if len(found) == 0:
