@@ -10,7 +10,6 @@ version it was built from; a stale file is rebuilt, never used.
 from __future__ import annotations
 
 import gc
-import heapq
 import math
 import os
 import pickle
@@ -20,6 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from clearance.errors import StaleIndex
 from clearance.model import Entity, NameKind, Schema, identifier_key
@@ -31,7 +33,7 @@ from clearance.normalize import (
     word_similarity,
 )
 
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 MIN_FUZZY_LEN = 4  # shorter tokens must match exactly: one edit in "li" is another name
 TRIGRAM_MIN_LEN = 6  # shorter words: one-letter deletions find every allowed typo
 COMMON_TRIGRAM = 400  # trigrams in more words than this say little about a typo
@@ -88,9 +90,19 @@ class MatchIndex:
     key: str  # which list versions it was built from
     entities: list[Entity]
     names: list[IndexedName]
-    postings: dict[str, list[int]]  # token or merged pair -> name positions
+    # token or merged pair -> its key number; the key's name positions are
+    # post_names[post_offsets[k] : post_offsets[k + 1]] (one flat array, not a list each)
+    vocab: dict[str, int]
+    post_offsets: npt.NDArray[np.int64]
+    post_names: npt.NDArray[np.int32]
     idf: dict[str, float]
-    grams: dict[str, list[str]]  # trigram -> vocabulary tokens (len >= MIN_FUZZY_LEN)
+    words: list[str]  # the vocabulary by key number (alphabetical)
+    word_lengths: npt.NDArray[np.int32]
+    # trigram -> its number; the vocabulary words (len >= MIN_FUZZY_LEN) holding it are
+    # gram_words[gram_offsets[n] : gram_offsets[n + 1]]
+    gram_keys: dict[str, int]
+    gram_offsets: npt.NDArray[np.int64]
+    gram_words: npt.NDArray[np.int32]
     deletes: dict[
         str, list[str]
     ]  # a vocabulary token with one letter deleted -> tokens
@@ -143,22 +155,33 @@ class MatchIndex:
                         identifiers[digits].append(pos)  # "002415 CN" -> also "002415"
         total = max(len(names), 1)
         idf = {t: math.log(total / len(p)) + 1.0 for t, p in postings.items()}
-        grams: dict[str, list[str]] = defaultdict(list)
+        words = sorted(postings)  # a word's number is its rank: ties break by word
+        vocab = {t: k for k, t in enumerate(words)}
+        offsets, flat = _flatten([postings[t] for t in words])
+        grams: dict[str, list[int]] = defaultdict(list)
         deletes: dict[str, list[str]] = defaultdict(list)
-        for token in postings:
+        for k, token in enumerate(words):
             if len(token) >= MIN_FUZZY_LEN:
                 for gram in trigrams(token):
-                    grams[gram].append(token)
+                    grams[gram].append(k)
                 if len(token) <= MAX_DELETE_LEN:
                     for variant in one_deletes(token):
                         deletes[variant].append(token)
+        gram_keys = {g: n for n, g in enumerate(grams)}
+        gram_offsets, gram_words = _flatten(list(grams.values()))
         index = cls(
             key=key,
             entities=ents,
             names=names,
-            postings=dict(postings),
+            vocab=vocab,
+            post_offsets=offsets,
+            post_names=flat,
             idf=idf,
-            grams=dict(grams),
+            words=words,
+            word_lengths=np.fromiter(map(len, words), np.int32, len(words)),
+            gram_keys=gram_keys,
+            gram_offsets=gram_offsets,
+            gram_words=gram_words,
             deletes=dict(deletes),
             identifiers=dict(identifiers),
             max_idf=math.log(total) + 1.0,
@@ -172,6 +195,11 @@ class MatchIndex:
 
     def token_idf(self, token: str) -> float:
         return self.idf.get(token, self.max_idf)
+
+    def posting(self, key: str) -> npt.NDArray[np.int32]:
+        """Positions of the names carrying ``key`` (a listed word or merged pair)."""
+        k = self.vocab[key]
+        return self.post_names[self.post_offsets[k] : self.post_offsets[k + 1]]
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,6 +227,17 @@ class MatchIndex:
         return index
 
 
+def _flatten(
+    lists: Sequence[Sequence[int]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """Lists of numbers as one array and the offsets where each list starts."""
+    sizes = np.fromiter(map(len, lists), np.int64, len(lists))
+    offsets = np.zeros(len(lists) + 1, np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    flat = np.fromiter((n for part in lists for n in part), np.int32, int(offsets[-1]))
+    return offsets, flat
+
+
 def one_deletes(token: str) -> set[str]:
     """The token with each one letter deleted (symmetric-delete spelling index)."""
     return {token[:i] + token[i + 1 :] for i in range(len(token))}
@@ -223,30 +262,36 @@ def fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
 def _fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
     near: set[str] = set()
     if len(token) <= MAX_DELETE_LEN + 1:
-        postings = index.postings
+        vocab = index.vocab
         for variant in {token} | one_deletes(token):
             near.update(index.deletes.get(variant, ()))
             # the token is a listed word with one letter added ("Wanyus" for "Wanus")
-            if len(variant) >= MIN_FUZZY_LEN and variant in postings:
+            if len(variant) >= MIN_FUZZY_LEN and variant in vocab:
                 near.add(variant)
     near.discard(token)
     close = any(word_similarity(token, t) >= MIN_WORD_SIMILARITY for t in near)
     if close or len(token) < TRIGRAM_MIN_LEN:
         return sorted(near)
     # two or more edits in a longer word: words sharing enough of its rarer trigrams
-    counts: dict[str, int] = defaultdict(int)
     grams = trigrams(token)
+    parts = []
     for gram in grams:
-        others = index.grams.get(gram, ())
-        if len(others) <= COMMON_TRIGRAM:
-            for other in others:
-                counts[other] += 1
+        n = index.gram_keys.get(gram)
+        if n is not None:
+            start, end = index.gram_offsets[n], index.gram_offsets[n + 1]
+            if end - start <= COMMON_TRIGRAM:
+                parts.append(index.gram_words[start:end])
+    if len(parts) == 0:
+        return sorted(near)
+    shared, counts = np.unique(np.concatenate(parts), return_counts=True)
     need = max(2, len(grams) // 2 - 1)
-    ranked = sorted(
-        (t for t, n in counts.items() if n >= need and abs(len(t) - len(token)) <= 3),
-        key=lambda t: (-counts[t], t),  # ties by word: the same in every process
-    )
-    return sorted(near) + [t for t in ranked[:NEAR_TRIGRAM_WORDS] if t not in near]
+    keep = (counts >= need) & (np.abs(index.word_lengths[shared] - len(token)) <= 3)
+    shared, counts = shared[keep], counts[keep]
+    # most trigrams shared first; ties by word (numbers are alphabetical ranks), so the
+    # same in every process
+    ranked = shared[np.lexsort((shared, -counts))[:NEAR_TRIGRAM_WORDS]]
+    words = index.words
+    return sorted(near) + [words[k] for k in ranked if words[k] not in near]
 
 
 def entities_of(index: MatchIndex, positions: Sequence[int]) -> list[Entity]:
@@ -257,8 +302,8 @@ def candidates(
     index: MatchIndex, tokens: tuple[str, ...], limit: int = MAX_CANDIDATES
 ) -> list[int]:
     """Listed names sharing rare words (exact, misspelt, or merged) with the query."""
-    scores: dict[int, float] = defaultdict(float)
     idf = index.token_idf
+    vocab = index.vocab
     # (group, key, similarity, weight cap). A name counts once per group (a query word
     # with its spelling variants and misspellings, or one merged pair), at its best key.
     # A misspelling weighs at most what the query word itself does, so "technology" near
@@ -266,10 +311,10 @@ def candidates(
     keys: list[tuple[int, str, float, float]] = []
     uncapped = math.inf
     for group, token in enumerate(tokens):
-        if token in index.postings:
+        if token in vocab:
             keys.append((group, token, 1.0, uncapped))
         canonical = canonical_token(token)
-        if canonical != token and canonical in index.postings:
+        if canonical != token and canonical in vocab:
             keys.append((group, canonical, 1.0, uncapped))
         cap = idf(token)
         for other in fuzzy_vocab(index, token):
@@ -279,33 +324,63 @@ def candidates(
                     keys.append((group, other, sim, cap))
     group = len(tokens)
     for a, b in pairwise(tokens):
-        if a + b in index.postings:
+        if a + b in vocab:
             keys.append((group, a + b, 1.0, uncapped))
             group += 1
     joined = "".join(tokens)
-    if len(tokens) > 1 and joined in index.postings:
+    if len(tokens) > 1 and joined in vocab:
         keys.append((group, joined, 1.0, uncapped))
     elif len(tokens) > 1 and len(joined) <= MAX_DELETE_LEN:
         for other in fuzzy_vocab(index, joined):
             sim = word_similarity(joined, other)
             if sim >= MIN_WORD_SIMILARITY:
                 keys.append((group, other, sim, uncapped))
+    if len(keys) == 0:
+        return []
     keys.sort(key=lambda k: -min(idf(k[1]), k[3]) * k[2])
-    counted: set[tuple[int, int]] = set()  # (group, name position)
+    # each group's names at their best weight (a group's keys are applied weakest
+    # first, so a name keeps the best), then summed over the groups
+    by_group: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    scored = False
     for group, key, sim, cap in keys:
-        postings = index.postings[key]
-        if len(postings) > COMMON_POSTINGS and len(scores) > 0:
+        k = vocab[key]
+        if (
+            index.post_offsets[k + 1] - index.post_offsets[k] > COMMON_POSTINGS
+            and scored
+        ):
             continue
-        weight = min(idf(key), cap) * sim
-        for pos in postings:
-            if (group, pos) not in counted:  # keys come best first
-                counted.add((group, pos))
-                scores[pos] += weight
-    ranked = heapq.nlargest(limit, scores, key=scores.__getitem__)
-    if len(ranked) == 0:
-        return ranked
+        by_group[group].append((key, min(idf(key), cap) * sim))
+        scored = True
+    weighted: list[dict[int, float]] = []
+    for parts in by_group.values():
+        names: dict[int, float] = {}
+        for key, weight in reversed(parts):
+            names.update(dict.fromkeys(index.posting(key).tolist(), weight))
+        weighted.append(names)
+    weighted.sort(key=len)
+    scores = weighted.pop()  # the largest group's dict, added to in place
+    get = scores.get
+    for names in weighted:
+        for pos, weight in names.items():
+            scores[pos] = get(pos, 0.0) + weight
+    top = _top(scores, limit)
     floor = max(
-        scores[ranked[0]] * WEAK_CANDIDATE,
+        top[0][1] * WEAK_CANDIDATE,
         sum(idf(t) for t in tokens) * MIN_QUERY_SHARE,
     )
-    return [p for p in ranked if scores[p] >= floor]
+    return [pos for pos, score in top if score >= floor]
+
+
+def _top(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best (position, score) pairs, best first; equal scores (to float
+    noise) by position, so every process and thread ranks alike."""
+    if len(scores) > 8 * limit:  # select in numpy, then order the few kept
+        positions = np.fromiter(scores, np.int64, len(scores))
+        values = np.fromiter(scores.values(), np.float64, len(scores))
+        kept = np.argpartition(-values, limit - 1)[:limit]
+        chosen: Iterable[tuple[int, float]] = zip(
+            positions[kept].tolist(), values[kept].tolist(), strict=True
+        )
+    else:
+        chosen = scores.items()
+    return sorted(chosen, key=lambda item: (-round(item[1], 9), item[0]))[:limit]

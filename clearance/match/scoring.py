@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from operator import mul
 from typing import Protocol
 
 import yaml
@@ -48,6 +49,7 @@ FEATURES = (
     "person_unmatched_query",
     "person_name_coverage",
     "code_similarity",
+    # (the features above come from the name; those below from the rest of the record)
     "person",
     "identifier_match",
     "birth_date_match",
@@ -69,11 +71,21 @@ class ListedName(Protocol):
     def tokens(self) -> tuple[str, ...]: ...
 
 
+NAME_FEATURES = FEATURES[: FEATURES.index("person")]
+
+
 @dataclass(frozen=True, slots=True)
 class Weights:
     bias: float
     threshold: float
     weights: dict[str, float]
+    # the weights of NAME_FEATURES in order (each listed name's log-odds is one dot
+    # product: the hot loop of screening)
+    name_vector: tuple[float, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        vector = tuple(self.weights.get(k, 0.0) for k in NAME_FEATURES)
+        object.__setattr__(self, "name_vector", vector)
 
 
 @cache
@@ -107,47 +119,49 @@ def score_entity(
     """The best-scoring name of ``entity`` for the query, with its features and evidence."""
     tokens = q_tokens[entity.schema is not Schema.PERSON]
     person = 1.0 if entity.schema is Schema.PERSON else 0.0
-    best: tuple[float, dict[str, float], NameFeatures, str | None] | None = None
+    vector = weights.name_vector
+    best: tuple[float, tuple[float, ...], NameFeatures, str] | None = None
     for listed in names:
         nf = name_features(lexicon, tokens, listed.tokens, listed.kind)
-        values = {
-            "name_exact": nf.name_exact,
-            "query_coverage": nf.query_coverage,
-            "name_coverage": nf.name_coverage,
-            "both_coverage": nf.query_coverage * nf.name_coverage,
-            "distinctive": nf.distinctive,
-            "single_token": nf.single_token,
-            "weak_alias": nf.weak_alias,
-            "word_similarity": nf.word_similarity,
-            "joined_similarity": nf.joined_similarity,
-            "unmatched_query": nf.unmatched_query,
-            "unmatched_name": nf.unmatched_name,
-            "unmatched_both": nf.unmatched_both,
-            "subset": nf.subset,
-            "core_query_coverage": nf.core_query_coverage,
-            "core_name_coverage": nf.core_name_coverage,
-            # persons' names gain and lose middle names and patronymics between
-            # documents; a company with an extra distinctive word is another company
-            "person_unmatched_name": nf.unmatched_name * person,
-            "person_unmatched_query": nf.unmatched_query * person,
-            "person_name_coverage": nf.name_coverage * person,
-            # a registration or call sign misspelt is still that code: its letters as
-            # a whole are the evidence ("ELP--IBS" for "EP-IBS")
-            "code_similarity": nf.joined_similarity * nf.code_like * (1.0 - person),
-        }
-        z = _logit(weights, values)
+        # in NAME_FEATURES order. Persons' names gain and lose middle names and
+        # patronymics between documents, while a company with an extra distinctive
+        # word is another company (the person_* features); a registration or call
+        # sign misspelt is still that code, its letters as a whole being the evidence
+        # ("ELP--IBS" for "EP-IBS": code_similarity)
+        row = (
+            nf.name_exact,
+            nf.query_coverage,
+            nf.name_coverage,
+            nf.query_coverage * nf.name_coverage,
+            nf.distinctive,
+            nf.single_token,
+            nf.weak_alias,
+            nf.word_similarity,
+            nf.joined_similarity,
+            nf.unmatched_query,
+            nf.unmatched_name,
+            nf.unmatched_both,
+            nf.subset,
+            nf.core_query_coverage,
+            nf.core_name_coverage,
+            nf.unmatched_name * person,
+            nf.unmatched_query * person,
+            nf.name_coverage * person,
+            nf.joined_similarity * nf.code_like * (1.0 - person),
+        )
+        z = sum(map(mul, vector, row))
         if best is None or z > best[0]:
-            best = (z, values, nf, listed.text)
+            best = (z, row, nf, listed.text)
     values = {k: 0.0 for k in FEATURES}
     evidence: list[Evidence] = []
     matched_name: str | None = None
     if best is not None and len(tokens) > 0:
-        values.update(best[1])
+        values.update(zip(NAME_FEATURES, best[1], strict=True))
         matched_name = best[3]
         evidence.append(
             Evidence(
                 "name",
-                sum(weights.weights[k] * v for k, v in best[1].items()),
+                best[0],
                 query.name,
                 best[3],
                 best[2].detail,
