@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rapidfuzz import fuzz, process
 
-from bench._setup import ROOT, SHARED, WORK
+from bench._setup import ROOT, SHARED, WORK, fresh_home, mark_home
 from clearance.errors import ClearanceError
 from clearance.index import MatchIndex
 from clearance.match import Query
@@ -127,7 +127,7 @@ Json = dict[str, Any]
 
 def speed_home() -> Path:
     """The bootstrap's lists imported into bench/.work/speed_home (reused once done)."""
-    if DONE.is_file():
+    if fresh_home(HOME) and DONE.is_file():
         return HOME
     clearance = [sys.executable, "-m", "clearance", "--home", str(HOME)]
     data = SHARED / "data"
@@ -139,6 +139,7 @@ def speed_home() -> Path:
     for command in (first, [*second, "--force"]):
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
     DONE.write_text("bootstrap imports done\n")
+    mark_home(HOME)
     return HOME
 
 

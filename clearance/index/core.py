@@ -246,8 +246,10 @@ def one_deletes(token: str) -> set[str]:
 def fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
     """Vocabulary words within a typo or two of ``token``: those sharing a one-letter
     deletion with it (one substitution, insertion, deletion or transposition), then those
-    sharing enough trigrams (more edits in longer words)."""
-    if len(token) < MIN_FUZZY_LEN:
+    sharing a two-letter deletion of it with a one-letter deletion of theirs (two edits),
+    then those sharing enough trigrams (more edits in longer words). A three-letter
+    word only finds four-letter words it is missing one letter of ("Bnk": "Bank")."""
+    if len(token) < MIN_FUZZY_LEN - 1:
         return []
     known = index.near_words.get(token)
     if known is not None:
@@ -260,6 +262,8 @@ def fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
 
 
 def _fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
+    if len(token) < MIN_FUZZY_LEN:
+        return [w for w in index.deletes.get(token, ()) if len(w) == len(token) + 1]
     near: set[str] = set()
     if len(token) <= MAX_DELETE_LEN + 1:
         vocab = index.vocab
@@ -272,6 +276,18 @@ def _fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
     close = any(word_similarity(token, t) >= MIN_WORD_SIMILARITY for t in near)
     if close or len(token) < TRIGRAM_MIN_LEN:
         return sorted(near)
+    if len(token) <= MAX_DELETE_LEN + 1:  # two edits ("Griinneko": "Grinenko")
+        vocab = index.vocab
+        for variant in {v for d in one_deletes(token) for v in one_deletes(d)}:
+            near.update(index.deletes.get(variant, ()))
+            if len(variant) >= MIN_FUZZY_LEN and variant in vocab:
+                near.add(variant)
+        near.discard(token)
+        close_words = [
+            t for t in near if word_similarity(token, t) >= MIN_WORD_SIMILARITY
+        ]
+        if len(close_words) > 0:
+            return sorted(close_words)
     # two or more edits in a longer word: words sharing enough of its rarer trigrams
     grams = trigrams(token)
     parts = []
@@ -363,24 +379,11 @@ def candidates(
     for names in weighted:
         for pos, weight in names.items():
             scores[pos] = get(pos, 0.0) + weight
-    top = _top(scores, limit)
     floor = max(
-        top[0][1] * WEAK_CANDIDATE,
+        max(scores.values()) * WEAK_CANDIDATE,
         sum(idf(t) for t in tokens) * MIN_QUERY_SHARE,
     )
-    return [pos for pos, score in top if score >= floor]
-
-
-def _top(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-    """The ``limit`` best (position, score) pairs, best first; equal scores (to float
-    noise) by position, so every process and thread ranks alike."""
-    if len(scores) > 8 * limit:  # select in numpy, then order the few kept
-        positions = np.fromiter(scores, np.int64, len(scores))
-        values = np.fromiter(scores.values(), np.float64, len(scores))
-        kept = np.argpartition(-values, limit - 1)[:limit]
-        chosen: Iterable[tuple[int, float]] = zip(
-            positions[kept].tolist(), values[kept].tolist(), strict=True
-        )
-    else:
-        chosen = scores.items()
-    return sorted(chosen, key=lambda item: (-round(item[1], 9), item[0]))[:limit]
+    kept = [item for item in scores.items() if item[1] >= floor]
+    # best first; equal scores (to float noise) by position, so every process ranks alike
+    kept.sort(key=lambda item: (-round(item[1], 9), item[0]))
+    return [pos for pos, _ in kept[:limit]]

@@ -131,11 +131,17 @@ class NameFeatures:
         return f"{found} of {len(self.alignment.q_sims)} query words found ({shown})"
 
 
+def code_like(tokens: Sequence[str]) -> bool:
+    """Each word has a digit or at most three letters: a code rather than words."""
+    return len(tokens) > 0 and all(len(t) <= 3 or not t.isalpha() for t in tokens)
+
+
 def name_features(
     index: Lexicon,
     query: Sequence[str],
     name: Sequence[str],
     kind: NameKind,
+    codes: bool = False,
 ) -> NameFeatures:
     """name_exact: the same words (any order). query_coverage / name_coverage: the share
     of the query's / the listed name's words found on the other side, each word weighted by
@@ -155,7 +161,14 @@ def name_features(
     single_token: a one-word query. weak_alias: the listed name is a weak a.k.a. (too broad
     to screen on alone). code_like: the listed name is a code rather than words (an
     aircraft registration "EP-IBS", a vessel's call sign): each word has a digit or at
-    most three letters, so only the letters as a whole can be compared."""
+    most three letters, so only the letters as a whole can be compared.
+    With ``codes`` (an aircraft's or vessel's name against a query that is a code too),
+    two code-like names are compared as one word each, so a misplaced hyphen or a doubled
+    letter ("ELP--IBS", "EOP-MNG") is one edit of the registration, not a lost word."""
+    words = len(query)
+    is_code = code_like(name)
+    if codes and is_code and len(query) + len(name) > 2:
+        query, name = ("".join(query),), ("".join(name),)
     al = align(query, name)
     idf = index.token_idf
     g = index.generic_idf
@@ -197,9 +210,9 @@ def name_features(
         subset=1.0 if q.least >= 0.8 or n.least >= 0.8 else 0.0,
         core_query_coverage=core_q,
         core_name_coverage=core_n,
-        single_token=1.0 if len(query) == 1 else 0.0,
+        single_token=1.0 if words == 1 else 0.0,
         weak_alias=1.0 if kind is NameKind.WEAK else 0.0,
-        code_like=1.0 if all(len(t) <= 3 or not t.isalpha() for t in name) else 0.0,
+        code_like=1.0 if is_code else 0.0,
         alignment=al,
     )
 

@@ -22,6 +22,7 @@ from clearance.match.features import (
     Lexicon,
     NameFeatures,
     birth_date_features,
+    code_like,
     country_features,
     name_features,
     schema_conflict,
@@ -71,6 +72,7 @@ class ListedName(Protocol):
     def tokens(self) -> tuple[str, ...]: ...
 
 
+CODE_SCHEMAS = frozenset({Schema.AIRCRAFT, Schema.VESSEL})
 NAME_FEATURES = FEATURES[: FEATURES.index("person")]
 
 
@@ -120,9 +122,11 @@ def score_entity(
     tokens = q_tokens[entity.schema is not Schema.PERSON]
     person = 1.0 if entity.schema is Schema.PERSON else 0.0
     vector = weights.name_vector
+    # registrations and call signs are compared letter by letter as a whole
+    codes = entity.schema in CODE_SCHEMAS and code_like(tokens)
     best: tuple[float, tuple[float, ...], NameFeatures, str] | None = None
     for listed in names:
-        nf = name_features(lexicon, tokens, listed.tokens, listed.kind)
+        nf = name_features(lexicon, tokens, listed.tokens, listed.kind, codes)
         # in NAME_FEATURES order. Persons' names gain and lose middle names and
         # patronymics between documents, while a company with an extra distinctive
         # word is another company (the person_* features); a registration or call
