@@ -72,7 +72,7 @@ class ListedName(Protocol):
     def tokens(self) -> tuple[str, ...]: ...
 
 
-CODE_SCHEMAS = frozenset({Schema.AIRCRAFT, Schema.VESSEL})
+MAX_CODE = 12  # letters in a query compared with an aircraft's registration as one word
 NAME_FEATURES = FEATURES[: FEATURES.index("person")]
 
 
@@ -122,8 +122,12 @@ def score_entity(
     tokens = q_tokens[entity.schema is not Schema.PERSON]
     person = 1.0 if entity.schema is Schema.PERSON else 0.0
     vector = weights.name_vector
-    # registrations and call signs are compared letter by letter as a whole
-    codes = entity.schema in CODE_SCHEMAS and code_like(tokens)
+    # registrations and call signs are compared letter by letter as a whole: an
+    # aircraft's against any short query ("E-PGOOX" for "EP-GOX"), a vessel's against a
+    # query that is a code too
+    codes = (
+        entity.schema is Schema.AIRCRAFT and sum(map(len, tokens)) <= MAX_CODE
+    ) or (entity.schema is Schema.VESSEL and code_like(tokens))
     best: tuple[float, tuple[float, ...], NameFeatures, str] | None = None
     for listed in names:
         nf = name_features(lexicon, tokens, listed.tokens, listed.kind, codes)

@@ -164,6 +164,7 @@ def query_name_tokens(
         for t in latin_tokens(text)
         if t not in tables.particles and t not in tables.stopwords
     ]
+    raw = _join_letter_forms(raw, tables.legal_forms)
     fixed = [_legal_spelling(t, known) for t in raw]
     if fixed == raw:
         return tokens
@@ -193,11 +194,47 @@ def name_tokens(text: str, organisation: bool = False) -> tuple[str, ...]:
     raw = latin_tokens(text)
     tokens = [t for t in raw if t not in tables.particles and t not in tables.stopwords]
     if organisation:
+        tokens = _join_letter_forms(tokens, tables.legal_forms)
         tokens = _drop_phrases(tokens, tables.legal_phrases)
         tokens = [t for t in tokens if t not in tables.legal_forms]
     if len(tokens) == 0:
         tokens = raw
     return tuple(tokens)
+
+
+def _join_letter_forms(tokens: list[str], forms: frozenset[str]) -> list[str]:
+    """A run of single letters that spells legal forms written with dots ("S.A.",
+    "S.A.L.", "L.L.C.", "M/S.") joined into those forms, so they are dropped like "SA".
+    Only a run made wholly of forms: "A B C Trading" keeps its letters."""
+    if sum(1 for t in tokens if len(t) == 1) < 2:
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        end = i
+        while end < len(tokens) and len(tokens[end]) == 1:
+            end += 1
+        forms_found = (
+            _letter_forms("".join(tokens[i:end]), forms) if end - i > 1 else None
+        )
+        if forms_found is not None:
+            out.extend(forms_found)
+        else:
+            out.extend(tokens[i : max(end, i + 1)])
+        i = max(end, i + 1)
+    return out
+
+
+def _letter_forms(letters: str, forms: frozenset[str]) -> list[str] | None:
+    """``letters`` cut into legal forms of two letters or more (longest first), or None."""
+    if len(letters) == 0:
+        return []
+    for cut in range(len(letters), 1, -1):
+        if letters[:cut] in forms:
+            rest = _letter_forms(letters[cut:], forms)
+            if rest is not None:
+                return [letters[:cut], *rest]
+    return None
 
 
 def canonical_token(token: str) -> str:

@@ -7,7 +7,7 @@ import unicodedata
 
 from anyascii import anyascii
 
-NORMALIZER_VERSION = 7  # bump whenever any key changes; forces an index rebuild
+NORMALIZER_VERSION = 8  # bump whenever any key changes; forces an index rebuild
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
