@@ -39,7 +39,7 @@ def norm(text: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true")
-    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--l2", type=float, default=3.0)
     args = parser.parse_args()
     home = bench_home()
     with Store.open(home) as store:

@@ -113,6 +113,7 @@ class NameFeatures:
     unmatched_name: float
     unmatched_both: float
     subset: float
+    name_found: float
     core_query_coverage: float
     core_name_coverage: float
     single_token: float
@@ -154,6 +155,7 @@ def name_features(
     unmatched_both: both sides keep a rare word the other lacks (a replaced distinctive
     word is what separates a near miss from a match). subset: every word of one side
     is found in the other (a middle name dropped or added, a short name of a firm).
+    name_found: every listed word is found in the query.
     core_query_coverage / core_name_coverage: coverage counting only the distinctive
     part of each word's rarity (above the level of generic words such as "Technology"
     or "Shenzhen"), so "Hikvision" covers the core of "Hangzhou Hikvision Digital
@@ -208,6 +210,7 @@ def name_features(
         unmatched_name=un_n,
         unmatched_both=min(un_q, un_n),
         subset=1.0 if q.least >= 0.8 or n.least >= 0.8 else 0.0,
+        name_found=1.0 if n.least >= 0.8 else 0.0,
         core_query_coverage=core_q,
         core_name_coverage=core_n,
         single_token=1.0 if words == 1 else 0.0,

@@ -50,6 +50,7 @@ FEATURES = (
     "person_unmatched_query",
     "person_name_coverage",
     "code_similarity",
+    "org_added_word",
     # (the features above come from the name; those below from the rest of the record)
     "person",
     "identifier_match",
@@ -135,7 +136,7 @@ def score_entity(
         # patronymics between documents, while a company with an extra distinctive
         # word is another company (the person_* features); a registration or call
         # sign misspelt is still that code, its letters as a whole being the evidence
-        # ("ELP--IBS" for "EP-IBS": code_similarity)
+        # ("ELP--IBS" for "EP-IBS": code_similarity); org_added_word below
         row = (
             nf.name_exact,
             nf.query_coverage,
@@ -156,6 +157,9 @@ def score_entity(
             nf.unmatched_query * person,
             nf.name_coverage * person,
             nf.joined_similarity * nf.code_like * (1.0 - person),
+            # every word of a firm's listed name found, and a rare one more in the
+            # query: "BEH TAM VERTEX" is another firm than listed "BEH TAM COMPANY"
+            nf.unmatched_query * nf.name_found * (1.0 - person),
         )
         z = sum(map(mul, vector, row))
         if best is None or z > best[0]:
