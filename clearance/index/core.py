@@ -45,7 +45,7 @@ WEAK_CANDIDATE = (
 # (on the dev set every alert came from a name sharing 37 % or more)
 MIN_QUERY_SHARE = 0.25
 MAX_DELETE_LEN = 16  # longer vocabulary words are found by trigrams only
-MAX_CANDIDATES = 12  # listed names scored in full per query
+MAX_CANDIDATES = 8  # listed names scored in full per query
 NEAR_TRIGRAM_WORDS = 8  # words found by shared trigrams kept per query word
 NEAR_WORDS_KEPT = 200_000  # query words whose fuzzy neighbours are remembered
 COMMON_POSTINGS = (
