@@ -274,7 +274,8 @@ def _fuzzy_vocab(index: MatchIndex, token: str) -> list[str]:
                 near.add(variant)
     near.discard(token)
     close = any(word_similarity(token, t) >= MIN_WORD_SIMILARITY for t in near)
-    if close or len(token) < TRIGRAM_MIN_LEN:
+    # a word the lists use is taken as written: only its one-edit neighbours
+    if close or len(token) < TRIGRAM_MIN_LEN or token in index.vocab:
         return sorted(near)
     if len(token) <= MAX_DELETE_LEN + 1:  # two edits ("Griinneko": "Grinenko")
         vocab = index.vocab
