@@ -75,6 +75,7 @@ class ListedName(Protocol):
 
 MAX_CODE = 12  # letters in a query compared with an aircraft's registration as one word
 NAME_FEATURES = FEATURES[: FEATURES.index("person")]
+RECORD_FEATURES = FEATURES[len(NAME_FEATURES) :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +101,6 @@ def default_weights() -> Weights:
     if missing:
         raise ValueError(f"weights.yml lacks {sorted(missing)}")
     return Weights(float(data["bias"]), float(data["threshold"]), weights)
-
-
-def _logit(weights: Weights, values: dict[str, float]) -> float:
-    return weights.bias + sum(weights.weights[k] * v for k, v in values.items())
 
 
 def _probability(z: float) -> float:
@@ -226,4 +223,8 @@ def score_entity(
                 "person against organisation",
             )
         )
-    return _probability(_logit(weights, values)), values, evidence, matched_name
+    z = weights.bias + (
+        best[0] if matched_name is not None and best is not None else 0.0
+    )
+    z += sum(weights.weights[k] * values[k] for k in RECORD_FEATURES)
+    return _probability(z), values, evidence, matched_name
