@@ -33,7 +33,7 @@ from clearance.normalize import (
     word_similarity,
 )
 
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 MIN_FUZZY_LEN = 4  # shorter tokens must match exactly: one edit in "li" is another name
 TRIGRAM_MIN_LEN = 6  # shorter words: one-letter deletions find every allowed typo
 COMMON_TRIGRAM = 400  # trigrams in more words than this say little about a typo
@@ -109,6 +109,7 @@ class MatchIndex:
     identifiers: dict[str, list[int]]  # identifier key -> entity positions
     max_idf: float
     generic_idf: float
+    places: frozenset[str]  # words of the cities and regions in listed addresses
     normalizer_version: int = NORMALIZER_VERSION
     format: int = INDEX_FORMAT
     entity_pos: dict[str, int] = field(default_factory=dict)
@@ -186,6 +187,7 @@ class MatchIndex:
             identifiers=dict(identifiers),
             max_idf=math.log(total) + 1.0,
             generic_idf=math.log(1 / GENERIC_SHARE) + 1.0,
+            places=_places(ents),
         )
         index.entity_pos = {e.id: i for i, e in enumerate(ents)}
         index.entity_names = [[] for _ in ents]
@@ -225,6 +227,21 @@ class MatchIndex:
         if index.key != key:
             raise StaleIndex(index.normalizer_version, NORMALIZER_VERSION)
         return index
+
+
+def _places(entities: Sequence[Entity]) -> frozenset[str]:
+    """Words of the cities and regions (states, provinces) of the listed addresses: the
+    lists' own gazetteer ("Xiamen", "Zhejiang", "Moscow"), for telling the place in a
+    firm's name from its distinctive core."""
+    words: set[str] = set()
+    seen: set[str] = set()
+    for entity in entities:
+        for address in entity.addresses:
+            for field_text in (address.city, address.region):
+                if field_text and field_text not in seen:
+                    seen.add(field_text)
+                    words.update(t for t in name_tokens(field_text) if len(t) > 2)
+    return frozenset(words)
 
 
 def _flatten(

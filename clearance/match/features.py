@@ -22,6 +22,7 @@ class Lexicon(Protocol):
 
     max_idf: float
     generic_idf: float  # words commoner than this ("technology", "trading") are generic
+    places: frozenset[str]  # words of the cities and regions in listed addresses
 
     def token_idf(self, token: str) -> float: ...
 
@@ -143,6 +144,7 @@ def name_features(
     name: Sequence[str],
     kind: NameKind,
     codes: bool = False,
+    places: frozenset[str] = frozenset(),
 ) -> NameFeatures:
     """name_exact: the same words (any order). query_coverage / name_coverage: the share
     of the query's / the listed name's words found on the other side, each word weighted by
@@ -166,7 +168,11 @@ def name_features(
     most three letters, so only the letters as a whole can be compared.
     With ``codes`` (an aircraft's or vessel's name against a query that is a code too),
     two code-like names are compared as one word each, so a misplaced hyphen or a doubled
-    letter ("ELP--IBS", "EOP-MNG") is one edit of the registration, not a lost word."""
+    letter ("ELP--IBS", "EOP-MNG") is one edit of the registration, not a lost word.
+    A leading word in ``places`` (for a firm: the cities and regions of the lists'
+    addresses) weighs nothing when left unmatched on either side: "Meiya Pico" is the
+    core of "Xiamen Meiya Pico Information", the city is not; a matched place keeps its
+    rarity."""
     words = len(query)
     is_code = code_like(name)
     if codes and is_code and len(query) + len(name) > 2:
@@ -176,8 +182,8 @@ def name_features(
     g = index.generic_idf
     q_w = [idf(t) for t in query]
     n_w = [idf(t) for t in name]
-    q = _side(q_w, al.q_sims, g)
-    n = _side(n_w, al.n_sims, g)
+    q = _side(q_w, al.q_sims, g, _placed(query, q_w, places))
+    n = _side(n_w, al.n_sims, g, _placed(name, n_w, places))
     q_cov = q.covered / max(q.total, 1e-9)
     n_cov = n.covered / max(n.total, 1e-9)
     sims = [s for _, _, s in al.pairs]
@@ -231,9 +237,30 @@ class _Side:
     least: float = 0.0  # lowest similarity of any word (0 when there are none)
 
 
-def _side(weights: list[float], sims: list[float], generic: float) -> _Side:
-    """One side's word rarities summed against how well each word was found."""
+def _placed(
+    tokens: Sequence[str], weights: list[float], places: frozenset[str]
+) -> list[float] | None:
+    """The weights with a leading place word's at zero (None: the name does not start
+    with a place): firms put their city or province first ("Xiamen Meiya Pico")."""
+    if len(tokens) < 2 or tokens[0] not in places:
+        return None
+    return [0.0, *weights[1:]]
+
+
+def _side(
+    weights: list[float],
+    sims: list[float],
+    generic: float,
+    unmatched_weights: list[float] | None = None,
+) -> _Side:
+    """One side's word rarities summed against how well each word was found (an
+    unmatched word weighing ``unmatched_weights`` when given)."""
     side = _Side(least=1.0 if len(sims) > 0 else 0.0)
+    if unmatched_weights is not None:
+        weights = [
+            lw if s < 0.5 else w
+            for w, lw, s in zip(weights, unmatched_weights, sims, strict=True)
+        ]
     for w, s in zip(weights, sims, strict=True):
         side.total += w
         side.covered += w * s

@@ -120,6 +120,7 @@ def score_entity(
     tokens = q_tokens[entity.schema is not Schema.PERSON]
     person = 1.0 if entity.schema is Schema.PERSON else 0.0
     vector = weights.name_vector
+    places = lexicon.places if person == 0.0 else frozenset()
     # registrations and call signs are compared letter by letter as a whole: an
     # aircraft's against any short query ("E-PGOOX" for "EP-GOX"), a vessel's against a
     # query that is a code too
@@ -128,7 +129,7 @@ def score_entity(
     ) or (entity.schema is Schema.VESSEL and code_like(tokens))
     best: tuple[float, tuple[float, ...], NameFeatures, str] | None = None
     for listed in names:
-        nf = name_features(lexicon, tokens, listed.tokens, listed.kind, codes)
+        nf = name_features(lexicon, tokens, listed.tokens, listed.kind, codes, places)
         # in NAME_FEATURES order. Persons' names gain and lose middle names and
         # patronymics between documents, while a company with an extra distinctive
         # word is another company (the person_* features); a registration or call
