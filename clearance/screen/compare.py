@@ -35,6 +35,7 @@ class NeutralLexicon:
 
     max_idf: float = 1.0
     generic_idf: float = 0.0  # no word is generic: a word's whole weight is its core
+    places: frozenset[str] = frozenset()  # no gazetteer without the lists' addresses
 
     def token_idf(self, token: str) -> float:
         return 1.0
