@@ -127,6 +127,7 @@ class MatchIndex:
         names: list[IndexedName] = []
         postings: dict[str, list[int]] = defaultdict(list)
         identifiers: dict[str, list[int]] = defaultdict(list)
+        spelled: set[str] = set()  # words as names have them (not merged pairs)
         for pos, entity in enumerate(ents):
             organisation = is_organisation(entity.schema)
             seen: set[tuple[str, ...]] = set()
@@ -139,6 +140,7 @@ class MatchIndex:
                 names.append(IndexedName(pos, name.kind, name.value, tokens))
                 keys = set(tokens)
                 keys.update(canonical_token(t) for t in tokens)
+                spelled.update(keys)
                 keys.update(a + b for a, b in pairwise(tokens))
                 keys.add("".join(tokens))
                 for token in keys:
@@ -161,7 +163,12 @@ class MatchIndex:
         offsets, flat = _flatten([postings[t] for t in words])
         grams: dict[str, list[int]] = defaultdict(list)
         deletes: dict[str, list[str]] = defaultdict(list)
+        # misspellings are looked up among the words names have; merged pairs and
+        # names joined whole are found exactly only (fuzzy, they would multiply the
+        # deletions by ten at a million names)
         for k, token in enumerate(words):
+            if token not in spelled:
+                continue
             if len(token) >= MIN_FUZZY_LEN:
                 for gram in trigrams(token):
                     grams[gram].append(k)
