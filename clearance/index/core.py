@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -409,6 +410,7 @@ def candidates(
         sum(idf(t) for t in tokens) * MIN_QUERY_SHARE,
     )
     kept = [item for item in scores.items() if item[1] >= floor]
-    # best first; equal scores (to float noise) by position, so every process ranks alike
-    kept.sort(key=lambda item: (-round(item[1], 9), item[0]))
+    # best first, equal scores by position (two stable sorts): every process ranks alike
+    kept.sort()
+    kept.sort(key=itemgetter(1), reverse=True)
     return [pos for pos, _ in kept[:limit]]
