@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, RootModel, ValidationError
 from clearance.api import schemas
 from clearance.api.auth import reader, requester
 from clearance.api.errors import ApiError
+from clearance.api.responses import FastJSONResponse
 from clearance.errors import InvalidQuery
 from clearance.match import Hit
 from clearance.model import Entity, Schema, describe_effect, list_info
@@ -201,9 +202,9 @@ def create_router() -> APIRouter:
         service: Service = request.app.state.service
         service.sources_for(dataset)  # 404 for an unknown dataset
         if queries is None or len(queries.strip()) == 0:
-            return JSONResponse(manifest(request, dataset))
+            return FastJSONResponse(manifest(request, dataset))
         limit = request.app.state.settings.api_max_queries
-        return JSONResponse(
+        return FastJSONResponse(
             _run_queries(service, dataset, queries, limit, requester(request))
         )
 
@@ -220,9 +221,9 @@ def create_router() -> APIRouter:
         the answer maps each key to its candidates, scored 0-100."""
         service: Service = request.app.state.service
         if queries is None or len(queries.strip()) == 0:
-            return JSONResponse(manifest(request, dataset))
+            return FastJSONResponse(manifest(request, dataset))
         limit = request.app.state.settings.api_max_queries
-        return JSONResponse(
+        return FastJSONResponse(
             _run_queries(service, dataset, queries, limit, requester(request))
         )
 
