@@ -59,9 +59,27 @@ PROPERTIES: tuple[tuple[str, str], ...] = (
 )
 
 
+class ReconEntityValue(BaseModel):
+    """A property value that is an entity (a column OpenRefine has reconciled before)."""
+
+    id: str
+    name: str | None = None
+
+
+ReconValue = str | int | float | bool | ReconEntityValue
+
+
 class ReconProperty(BaseModel):
     pid: str
-    v: str | int | float | list[str | int | float] | None = None
+    v: ReconValue | list[ReconValue] | None = None
+
+
+def _plain(value: ReconValue) -> str | int | float:
+    if isinstance(value, ReconEntityValue):
+        return value.name or value.id
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value
 
 
 class ReconQuery(BaseModel):
@@ -124,7 +142,7 @@ def _example(query: ReconQuery) -> schemas.EntityExample:
         )
         current = props.setdefault(prop.pid, [])
         assert isinstance(current, list)
-        current.extend(values)
+        current.extend(_plain(v) for v in values)
     return schemas.EntityExample.model_validate(
         {"schema": schema or "LegalEntity", "properties": props}
     )
@@ -168,6 +186,11 @@ def _run_queries(
                         {"id": _TYPE_OF[h.entity.schema], "name": h.entity.schema.value}
                     ],
                     "description": _description(h.entity),
+                    # 0.2 matching features: the evidence scores (as /match gives them)
+                    "features": [
+                        {"id": e.feature, "value": round(e.score, 4)}
+                        for e in h.evidence
+                    ],
                 }
                 for h in hits
             ]
