@@ -98,9 +98,9 @@ class RequestGuard:
                     send_wrapper, 413, "body_too_large", self._too_large(limit)
                 )
             else:
-                await asyncio.wait_for(
-                    self.app(scope, receive_wrapper, send_wrapper), self.timeout
-                )
+                # a deadline on this task (no extra task per request, as wait_for made)
+                async with asyncio.timeout(self.timeout):
+                    await self.app(scope, receive_wrapper, send_wrapper)
         except TimeoutError:
             if not state["started"]:
                 message = f"the request took longer than {self.timeout:g} s"
