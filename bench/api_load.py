@@ -294,6 +294,9 @@ def main() -> None:
         "--report-every", type=float, default=0, help="seconds between progress lines"
     )
     parser.add_argument("--server-log", type=Path, help="keep the server's log here")
+    parser.add_argument(
+        "--server-pid", type=int, help="with --url: the server's pid, for its CPU use"
+    )
     args = parser.parse_args()
     if (args.home is None) == (args.url is None):
         parser.error("give --home (start a server) or --url (use a running one)")
@@ -312,7 +315,7 @@ def main() -> None:
         )
     parts = urlsplit(base)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    server_pid = None if process is None else process.pid
+    server_pid = args.server_pid if process is None else process.pid
     try:
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         header = f"{'scenario':<8} {'clients':>7} {'requests':>8} {'req/s':>7} {'queries/s':>9}"

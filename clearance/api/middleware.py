@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import orjson
 from starlette.exceptions import HTTPException
 
 from clearance.api.errors import error_body
@@ -156,7 +157,7 @@ class JsonFormatter(logging.Formatter):
                 data[key] = value
         if record.exc_info is not None:
             data["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(data, default=str, ensure_ascii=False)
+        return orjson.dumps(data, default=str).decode()
 
 
 def configure_logging(level: int = logging.INFO) -> None:
