@@ -320,7 +320,9 @@ def main() -> None:
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         header = f"{'scenario':<8} {'clients':>7} {'requests':>8} {'req/s':>7} {'queries/s':>9}"
         header += f" {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}"
-        header += f" {'server cpu':>10} {'ms cpu/q':>8} {'client cpu':>10} {'load 1m':>7}"
+        header += (
+            f" {'server cpu':>10} {'ms cpu/q':>8} {'client cpu':>10} {'load 1m':>7}"
+        )
         print(header)
         for scenario in args.scenarios.split(","):
             requests = _requests(scenario, f"{host}:{port}", examples)
