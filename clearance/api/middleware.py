@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import orjson
 from starlette.exceptions import HTTPException
 
 from clearance.api.errors import error_body
@@ -98,9 +99,9 @@ class RequestGuard:
                     send_wrapper, 413, "body_too_large", self._too_large(limit)
                 )
             else:
-                await asyncio.wait_for(
-                    self.app(scope, receive_wrapper, send_wrapper), self.timeout
-                )
+                # a deadline on this task (no extra task per request, as wait_for made)
+                async with asyncio.timeout(self.timeout):
+                    await self.app(scope, receive_wrapper, send_wrapper)
         except TimeoutError:
             if not state["started"]:
                 message = f"the request took longer than {self.timeout:g} s"
@@ -156,7 +157,7 @@ class JsonFormatter(logging.Formatter):
                 data[key] = value
         if record.exc_info is not None:
             data["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(data, default=str, ensure_ascii=False)
+        return orjson.dumps(data, default=str).decode()
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, RootModel, ValidationError
 from clearance.api import schemas
 from clearance.api.auth import reader, requester
 from clearance.api.errors import ApiError
+from clearance.api.responses import FastJSONResponse
 from clearance.errors import InvalidQuery
 from clearance.match import Hit
 from clearance.model import Entity, Schema, describe_effect, list_info
@@ -58,9 +59,27 @@ PROPERTIES: tuple[tuple[str, str], ...] = (
 )
 
 
+class ReconEntityValue(BaseModel):
+    """A property value that is an entity (a column OpenRefine has reconciled before)."""
+
+    id: str
+    name: str | None = None
+
+
+ReconValue = str | int | float | bool | ReconEntityValue
+
+
 class ReconProperty(BaseModel):
     pid: str
-    v: str | int | float | list[str | int | float] | None = None
+    v: ReconValue | list[ReconValue] | None = None
+
+
+def _plain(value: ReconValue) -> str | int | float:
+    if isinstance(value, ReconEntityValue):
+        return value.name or value.id
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value
 
 
 class ReconQuery(BaseModel):
@@ -123,7 +142,7 @@ def _example(query: ReconQuery) -> schemas.EntityExample:
         )
         current = props.setdefault(prop.pid, [])
         assert isinstance(current, list)
-        current.extend(values)
+        current.extend(_plain(v) for v in values)
     return schemas.EntityExample.model_validate(
         {"schema": schema or "LegalEntity", "properties": props}
     )
@@ -167,6 +186,11 @@ def _run_queries(
                         {"id": _TYPE_OF[h.entity.schema], "name": h.entity.schema.value}
                     ],
                     "description": _description(h.entity),
+                    # 0.2 matching features: the evidence scores (as /match gives them)
+                    "features": [
+                        {"id": e.feature, "value": round(e.score, 4)}
+                        for e in h.evidence
+                    ],
                 }
                 for h in hits
             ]
@@ -201,9 +225,9 @@ def create_router() -> APIRouter:
         service: Service = request.app.state.service
         service.sources_for(dataset)  # 404 for an unknown dataset
         if queries is None or len(queries.strip()) == 0:
-            return JSONResponse(manifest(request, dataset))
+            return FastJSONResponse(manifest(request, dataset))
         limit = request.app.state.settings.api_max_queries
-        return JSONResponse(
+        return FastJSONResponse(
             _run_queries(service, dataset, queries, limit, requester(request))
         )
 
@@ -220,9 +244,9 @@ def create_router() -> APIRouter:
         the answer maps each key to its candidates, scored 0-100."""
         service: Service = request.app.state.service
         if queries is None or len(queries.strip()) == 0:
-            return JSONResponse(manifest(request, dataset))
+            return FastJSONResponse(manifest(request, dataset))
         limit = request.app.state.settings.api_max_queries
-        return JSONResponse(
+        return FastJSONResponse(
             _run_queries(service, dataset, queries, limit, requester(request))
         )
 

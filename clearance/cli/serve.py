@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -11,8 +10,6 @@ from rich.table import Table
 
 from clearance.cli.main import JsonOption, _ctx, _print_json, handle_errors
 from clearance.store import create_api_key, list_api_keys, revoke_api_key
-
-MAX_CONNECTIONS = 512  # beyond this uvicorn answers 503 at once instead of queueing
 
 apikey_app = typer.Typer(
     help="API keys of the HTTP API (stored hashed; a key is shown once).",
@@ -41,10 +38,7 @@ def serve_command(
     ] = 1,
 ) -> None:
     """Serve the HTTP API (docs at /docs) and the web UI (at /ui) until interrupted."""
-    import uvicorn  # only this command needs the server
-
-    from clearance.api import configure_logging
-    from clearance.server import create_app
+    from clearance.server import serve  # only this command needs the server
 
     settings = _ctx(ctx).settings
     if workers_threads is not None:
@@ -53,29 +47,7 @@ def serve_command(
                 "must be at least 1", param_hint="--workers-threads"
             )
         settings = settings.model_copy(update={"api_workers": workers_threads})
-    configure_logging()
-    options = {
-        "host": host,
-        "port": port,
-        "log_config": None,
-        "access_log": False,
-        "limit_concurrency": MAX_CONNECTIONS,
-        "timeout_graceful_shutdown": 10,
-    }
-    if processes <= 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
-        return
-    # each process builds its app from the environment: hand it this command's settings
-    os.environ["CLEARANCE_HOME"] = str(settings.home)
-    os.environ["CLEARANCE_API_WORKERS"] = str(settings.api_workers)
-    if settings.database_url is not None:
-        os.environ["CLEARANCE_DATABASE_URL"] = settings.database_url
-    uvicorn.run(
-        "clearance.server:app_from_environment",
-        factory=True,
-        workers=processes,
-        **options,  # type: ignore[arg-type]
-    )
+    serve(settings, host=host, port=port, processes=processes)
 
 
 @apikey_app.command("create")

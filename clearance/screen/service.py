@@ -192,6 +192,8 @@ class Service:
         self.index_folder = index_folder or home / "index"
         # a connection per thread: requests run in a pool of threads
         self._store = Store.open(home, database_url, per_thread=True)
+        # requests append audit records from many threads: one writer groups them
+        self._store.group_audit_writes()
         self._current: Screener | None = None
         self._as_of: OrderedDict[str, Screener] = OrderedDict()
         self._lock = threading.Lock()  # guards _as_of, _loading and the update job
@@ -342,6 +344,10 @@ class Service:
                 return current
             started = time.perf_counter()
             screener = Screener(view, self.index_folder)
+            for version in view.versions.values():
+                # the lists summary's counts (seconds of CPU for the SDN list), before
+                # the swap: counted once serving, they would slow the first requests
+                self._counts(version.id)
             self._current = screener  # the swap: one reference assignment
             _settle_heap()
         self._load_error = None
@@ -381,11 +387,16 @@ class Service:
             thread.join()
         return True
 
+    def wait_loaded(self) -> None:
+        """Wait for a background load of the index to end (loaded or failed:
+        ``ready`` and ``load_error`` tell which)."""
+        thread = self._loading
+        if thread is not None:
+            thread.join()
+
     def _load_quietly(self) -> None:
         try:
-            screener = self._load_current()
-            for version in screener.view.versions.values():
-                self._counts(version.id)  # warm the lists summary
+            self._load_current()
         except ClearanceError as exc:
             self._load_error = str(exc)
             log.warning("index not loaded: %s", exc)
@@ -487,7 +498,7 @@ class Service:
         view = self.view()
         codes = set(view.versions)
         for version in view.versions.values():
-            codes.update(self._store.entity_counts_by_list(version.id))
+            codes.update(self._counts(version.id)[0])  # cached per version
         return sorted(codes)
 
     def lists_summary(self, as_of: date | None = None) -> list[SourceSummary]:

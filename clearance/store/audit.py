@@ -12,13 +12,14 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from clearance.errors import NotFound
-from clearance.store._sql import execute, now, transaction
+from clearance.store._sql import execute, executemany, now, transaction
 from clearance.store.db import Database
 
 if TYPE_CHECKING:
@@ -104,8 +105,19 @@ def append_record(
     payload: Mapping[str, JsonValue],
 ) -> AuditRecord:
     """Append one chained record (inside the caller's transaction, or its own)."""
-    text = canonical_json(dict(payload))
+    return append_records(db, [(event, actor, canonical_json(dict(payload)))])[0]
+
+
+def append_records(
+    db: Database, items: Sequence[tuple[str, str, str]]
+) -> list[AuditRecord]:
+    """Append chained records, in order, in one transaction (the caller's, or its own).
+
+    Args:
+        items: (event, actor, payload as ``canonical_json`` text) of each record.
+    """
     at = now()
+    out: list[AuditRecord] = []
     with transaction(db):
         row = execute(
             db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
@@ -114,21 +126,109 @@ def append_record(
         # ids follow on with no gap (verify counts a gap as deleted records), so the id
         # is chosen here, under the transaction's write lock, never by an id sequence: a
         # PostgreSQL identity would skip the ids of rolled-back inserts
-        record_id = 1 if row is None else int(row[0]) + 1
-        value = record_hash(prev, record_id, at, event, actor, text)
-        execute(
+        record_id = 0 if row is None else int(row[0])
+        rows = []
+        for event, actor, text in items:
+            record_id += 1
+            value = record_hash(prev, record_id, at, event, actor, text)
+            rows.append((record_id, at, event, actor, text, prev, value))
+            out.append(
+                AuditRecord(record_id, at, event, actor, json.loads(text), prev, value)
+            )
+            prev = value
+        executemany(
             db,
             "INSERT INTO audit_log (id, at, event, actor, payload, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (record_id, at, event, actor, text, prev, value),
+            rows,
         )
         execute(db, "DELETE FROM meta WHERE key = ?", (_HEAD,))
         execute(
             db,
             "INSERT INTO meta (key, value) VALUES (?, ?)",
-            (_HEAD, f"{record_id}:{value}"),
+            (_HEAD, f"{record_id}:{prev}"),
         )
-    return AuditRecord(record_id, at, event, actor, json.loads(text), prev, value)
+    return out
+
+
+@dataclass(slots=True)
+class _Pending:
+    event: str
+    actor: str
+    text: str  # canonical JSON of the payload, computed by the caller's thread
+    record: AuditRecord | None = None
+    error: Exception | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.record is not None or self.error is not None
+
+
+class AuditWriter:
+    """Appends the records of concurrent threads in grouped transactions (group commit).
+
+    A threaded server screens many requests at once, and each appends an audit record.
+    Appended one by one, every request takes the store's write lock for a transaction of
+    its own: under load the threads queue on the lock, SQLite's busy handler puts them to
+    sleep (1, 2, 5, 10 ms ...), and the chain's head is read and written once per record.
+    Here a caller queues its record; if no one is writing, it writes everything queued
+    (its own record and any that arrive meanwhile) in one transaction, and the others wait
+    for that commit, then the next of them writes what queued up during it. There is no
+    writer thread: alone, a caller writes its own record at once, without waking another
+    thread (with the GIL, each hand-over between threads costs latency).
+
+    ``append`` returns only once the record is committed: an API answer names its audit
+    record, which exists before the client sees the answer, and nothing is left to flush
+    at shutdown. The chain is the one one-by-one appends would make, in queue order.
+    """
+
+    MAX_GROUP = 256  # records per transaction: bounds one transaction's time
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: list[_Pending] = []
+        self._writing = False
+        self._changed = threading.Condition()
+
+    def append(
+        self, event: str, actor: str, payload: Mapping[str, JsonValue]
+    ) -> AuditRecord:
+        """Append one record (in a group with those of concurrent callers), committed
+        when this returns."""
+        pending = _Pending(event, actor, canonical_json(dict(payload)))
+        with self._changed:
+            self._queue.append(pending)
+        while True:
+            with self._changed:
+                while self._writing and not pending.done:
+                    self._changed.wait()
+                if pending.done:
+                    break
+                # no one is writing and ours is not written: write the queue's head
+                self._writing = True
+                group = self._queue[: self.MAX_GROUP]
+                del self._queue[: self.MAX_GROUP]
+            self._write(group)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.record is not None
+        return pending.record
+
+    def _write(self, group: list[_Pending]) -> None:
+        try:
+            records = append_records(
+                self._db, [(p.event, p.actor, p.text) for p in group]
+            )
+        except Exception as exc:  # noqa: BLE001  handed to each caller to raise
+            for item in group:
+                item.error = exc
+        else:
+            for item, record in zip(group, records, strict=True):
+                item.record = record
+        finally:
+            with self._changed:
+                self._writing = False
+                self._changed.notify_all()
 
 
 def adopt_legacy(db: Database) -> None:
@@ -170,12 +270,18 @@ class AuditLog:
 
     def __init__(self, store: Store) -> None:
         self._db = store._db
+        self._writer = store._audit_writer
 
     def append(
         self, event: str, payload: Mapping[str, JsonValue], actor: str | None = None
     ) -> AuditRecord:
-        """Append one record; ``actor`` defaults to the local user name."""
-        return append_record(self._db, event, actor or local_user(), payload)
+        """Append one record; ``actor`` defaults to the local user name. Through the
+        store's ``AuditWriter`` when it has one (a server), unless this thread is inside a
+        transaction of its own (the record must join it)."""
+        who = actor or local_user()
+        if self._writer is not None and not self._db.in_transaction:
+            return self._writer.append(event, who, payload)
+        return append_record(self._db, event, who, payload)
 
     def get(self, record_id: int) -> AuditRecord:
         row = execute(

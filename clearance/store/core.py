@@ -29,8 +29,13 @@ from clearance.model import (
     merge_entities,
 )
 from clearance.normalize import normalize_text
-from clearance.store.audit import adopt_legacy, append_record, local_user
-from clearance.store.db import Database, open_database
+from clearance.store.audit import (
+    AuditWriter,
+    adopt_legacy,
+    append_record,
+    local_user,
+)
+from clearance.store.db import Database, PerThreadDatabase, open_database
 
 SCHEMA_VERSION = 1
 # DDL files run in this order by Store._migrate: schema.sql, then one file per feature
@@ -145,6 +150,7 @@ class Store:
         self.path = Path(db.where) if db.backend == "sqlite" else None
         # tells the saved screening indexes of different databases apart (see _migrate)
         self.identity = ""
+        self._audit_writer: AuditWriter | None = None  # see group_audit_writes
         try:
             self._migrate()
         except BaseException:
@@ -165,7 +171,17 @@ class Store:
         return cls(open_database(home, database_url, per_thread=per_thread))
 
     def close(self) -> None:
+        self._audit_writer = None
         self._db.close()
+
+    def group_audit_writes(self) -> None:
+        """From now on, group the audit records that concurrent threads append into
+        shared transactions (``AuditWriter``): for a threaded server, where many requests
+        each append one. Needs a store opened with ``per_thread=True``."""
+        if not isinstance(self._db, PerThreadDatabase):
+            raise ClearanceError("grouped audit writes need a per-thread store")
+        if self._audit_writer is None:
+            self._audit_writer = AuditWriter(self._db)
 
     def __enter__(self) -> Store:
         return self

@@ -115,7 +115,7 @@ class PerThreadDatabase:
         self._connect = connect
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[Database] = []
+        self._connections: list[tuple[threading.Thread, Database]] = []
         first = self._current()  # fail now (e.g. a bad URL), not in a worker thread
         self.backend = first.backend
         self.where = first.where
@@ -125,9 +125,24 @@ class PerThreadDatabase:
         if db is None:
             db = self._connect()
             with self._lock:
-                self._connections.append(db)
+                # a server's pool retires idle threads (anyio's after 10 s) and starts
+                # new ones: close the connections of ended threads, or they pile up
+                # (one file descriptor and page cache each) for the process's life
+                ended = [c for t, c in self._connections if not t.is_alive()]
+                self._connections = [
+                    (t, c) for t, c in self._connections if t.is_alive()
+                ]
+                self._connections.append((threading.current_thread(), db))
+            for old in ended:
+                old.close()
             self._local.db = db
         return db
+
+    @property
+    def connections(self) -> int:
+        """Connections open now (one per thread that used the store and may still)."""
+        with self._lock:
+            return len(self._connections)
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> Cursor:
         return self._current().execute(sql, params)
@@ -148,7 +163,7 @@ class PerThreadDatabase:
     def close(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, []
-        for db in connections:
+        for _, db in connections:
             db.close()
 
 

@@ -158,3 +158,71 @@ def test_serve_answers_logs_and_swaps_after_an_update(
     assert any(x["path"] == "/match/default" and x["status"] == 200 for x in access)
     assert all("request_id" in x for x in access)
     assert "Zaza" not in log.read_text() and admin not in log.read_text()
+
+
+def test_sockets_have_tcp_nodelay_and_accepted_connections_inherit_it() -> None:
+    """The server's sockets disable Nagle's algorithm, and so do the connections they
+    accept (Linux copies the option from the listening socket): without it, each answer's
+    body waited for the client's delayed ACK of its headers, ~40 ms (uvicorn's own
+    multi-process socket lacks it)."""
+    from clearance.server import _bind
+
+    listener = _bind("127.0.0.1", 0)
+    try:
+        assert listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        listener.listen(1)
+        with socket.create_connection(listener.getsockname()[:2], timeout=5):
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        listener.close()
+
+
+def test_serve_with_two_processes_answers_and_stops_them_all(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """``--processes 2``: both processes load the index before they take connections,
+    answer, and end with the parent on SIGTERM."""
+    home = tmp_path / "home"
+    with Store.open(home) as store:
+        update_from_directory(store, shared_data / "us_bis_dpl" / "2019-06")
+    port = _free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, "CLEARANCE_API_RELOAD_INTERVAL": "0"}
+    command = [sys.executable, "-m", "clearance", "--home", str(home), "serve"]
+    with log.open("w") as handle:
+        process = subprocess.Popen(
+            [*command, "--port", str(port), "--processes", "2"],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+
+    def lines() -> list[dict[str, object]]:
+        text = log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(x) for x in text if x.startswith("{")]
+
+    try:
+        _wait(lambda: sum(x["message"] == "index serving" for x in lines()) == 2, 90)
+        body = {
+            "queries": {
+                "q": {"schema": "Person", "properties": {"name": ["Zaza Nizami"]}}
+            }
+        }
+        for _ in range(4):  # new connections, spread over both processes
+            answer = httpx.post(f"{base}/match/default", json=body, timeout=10)
+            assert answer.status_code == 200
+            assert answer.json()["responses"]["q"]["status"] == 200
+        assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    children = [
+        int(str(x["pid"])) for x in lines() if x["message"] == "server process started"
+    ]
+    assert len(children) == 2
+    for pid in children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from clearance.errors import InvalidQuery
+from clearance.errors import ClearanceError, InvalidQuery
 from clearance.store import AuditLog, Store, canonical_json, digest
 from clearance.store.db import Database
 from tests.factories import make_entity, make_meta
@@ -140,3 +142,52 @@ def test_view_of_pins_the_given_versions(store: Store) -> None:
     assert store.current().get("us_ofac_sdn:1").caption == "ACME TRADING LIMITED"
     with pytest.raises(InvalidQuery):
         store.view_of(ids)
+
+
+def test_grouped_writes_from_many_threads_make_one_valid_chain(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    """A server's threads append through the store's AuditWriter: every caller gets its
+    own committed record, and the chain verifies as if they had appended one by one."""
+    threads, each = 8, 25
+    start = threading.Barrier(threads)
+    with Store.open(tmp_path / "home", database_url, per_thread=True) as store:
+        store.group_audit_writes()
+        log = AuditLog(store)
+
+        def work(worker: int) -> list[int]:
+            start.wait()
+            return [
+                log.append("screening", {"worker": worker, "n": n}, f"t{worker}").id
+                for n in range(each)
+            ]
+
+        with ThreadPoolExecutor(threads) as pool:
+            ids = [i for got in pool.map(work, range(threads)) for i in got]
+        assert sorted(ids) == list(range(1, threads * each + 1))
+        records = {r.id: r for r in log.records()}
+        for worker in range(threads):  # each caller's records in its own order
+            mine = [r for r in records.values() if r.actor == f"t{worker}"]
+            assert [r.payload["n"] for r in mine] == list(range(each))
+        check = log.verify()
+        assert check.ok, check.problems
+        assert check.checked == threads * each
+
+
+def test_grouped_writes_join_a_transaction_already_open(tmp_path: Path) -> None:
+    """A record appended inside the caller's own transaction joins it (the writer
+    would otherwise wait for the lock that transaction holds): rolled back with it."""
+    with Store.open(tmp_path / "home", per_thread=True) as store:
+        store.group_audit_writes()
+        log = AuditLog(store)
+        log.append("screening", {"n": 1}, "tester")
+        with pytest.raises(InvalidQuery), store._db.transaction():
+            log.append("screening", {"n": 2}, "tester")
+            raise InvalidQuery("synthetic", "roll back")
+        assert [r.payload["n"] for r in log.records()] == [1]
+        assert log.verify().ok
+
+
+def test_grouped_writes_need_a_per_thread_store(store: Store) -> None:
+    with pytest.raises(ClearanceError):
+        store.group_audit_writes()

@@ -11,7 +11,13 @@ import pytest
 
 from clearance.errors import ClearanceError
 from clearance.store import Store
-from clearance.store.db import Database, open_database, split_statements, to_postgres
+from clearance.store.db import (
+    Database,
+    PerThreadDatabase,
+    open_database,
+    split_statements,
+    to_postgres,
+)
 
 # synthetic feature tables written by the rules of clearance/store/db.py, as a
 # schema_<topic>.sql file of another feature would be
@@ -234,3 +240,23 @@ def test_store_opened_per_thread_serves_threads(
         for thread in threads:
             thread.join(timeout=30)
         assert found == [[], [], [], []]
+
+
+def test_per_thread_connections_of_ended_threads_are_closed(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    """A server's thread pool retires idle threads and starts new ones (anyio after 10 s
+    idle): the connections of ended threads are closed when the next one opens, so a
+    long-running server keeps one per live thread, not one per thread it ever had."""
+    shared = open_database(tmp_path / "home", database_url, per_thread=True)
+    assert isinstance(shared, PerThreadDatabase)
+    shared.migrate([SCHEMA, ("schema_watch.sql", WATCH_SQL)])
+    for _ in range(5):  # five short-lived threads, one after the other
+        thread = threading.Thread(target=lambda: shared.execute("SELECT 1").fetchall())
+        thread.start()
+        thread.join(timeout=30)
+    # this thread's and the last ended thread's (closed when the next thread opens one)
+    assert shared.connections == 2
+    assert shared.execute("SELECT COUNT(*) FROM watch").fetchone()[0] == 0
+    shared.close()
+    assert shared.connections == 0
