@@ -26,6 +26,7 @@ from clearance.cli.main import (
     parse_date,
 )
 from clearance.errors import InvalidQuery
+from clearance.index import MatchIndex
 from clearance.match import Hit, Query
 from clearance.monitor import (
     RunReport,
@@ -376,9 +377,12 @@ def monitor_run(
         console.print(escape(note), highlight=False)
 
 
-def after_update(c: Context, store: Store, console: Console, json_: bool) -> None:
+def after_update(
+    c: Context, store: Store, console: Console, json_: bool, index: MatchIndex
+) -> None:
     """Called at the end of ``clearance update`` when a list changed: re-screen the watch
-    sets. A failure here is reported and never fails the update."""
+    sets (with the index the update just built). A failure here is reported and never
+    fails the update."""
     if WatchStore(store).party_count() == 0:
         return
     out = Console(stderr=True) if json_ else console
@@ -389,6 +393,7 @@ def after_update(c: Context, store: Store, console: Console, json_: bool) -> Non
             trigger="update",
             notify=c.settings.webhook_url is not None,
             workers=os.cpu_count() or 1,
+            index=index,
         )
         notes = _notify(c, store, report, out, None, None, None)
     except Exception as exc:  # noqa: BLE001 -- the update itself succeeded; say so and go on

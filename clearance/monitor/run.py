@@ -37,6 +37,7 @@ from clearance.screen import (
     query_tokens,
     screen,
     screen_queries,
+    view_key,
 )
 from clearance.store import (
     Alert,
@@ -119,6 +120,7 @@ class _Run:
         self.screens: dict[int, list[Hit]] = {}
         self.ignore: frozenset[str] = frozenset()
         self.new_alerts: list[NewAlert] = []
+        self.key_counts: dict[str, int] | None = None  # read up front by count_keys
 
     # -- list side ---------------------------------------------------------------------
 
@@ -148,33 +150,43 @@ class _Run:
                 )
         return out
 
+    def count_keys(self, entities: list[Entity]) -> None:
+        """How many parties carry each key of these entities' names, read in a few
+        round trips rather than one per name."""
+        keys = {k for e in entities for ks in entity_keys(e).values() for k in ks}
+        self.key_counts = self.watch.key_counts(keys)
+
     def reverse_candidates(self, entity: Entity, skip: set[int]) -> set[int]:
         """Watched parties that share rare name words or an identifier with ``entity``."""
         found: set[int] = set()
         for name, keys in entity_keys(entity).items():
-            counts = self.watch.key_counts(keys)
+            if self.key_counts is None:
+                counts = self.watch.key_counts(keys)
+            else:
+                known = self.key_counts
+                counts = {k: known[k] for k in keys if k in known}
             self.work["keys_looked_up"] += len(keys)
             if len(counts) == 0:
                 continue
             total = max(self.work["parties_total"], 1)
             scores: dict[int, float] = {}
-            for key in sorted(counts, key=lambda k: counts[k]):
-                n = counts[key]
-                weight = math.log(1 + total / n) * (
+            # a common word alone finds too many parties to score: a name of common
+            # words only is found through its whole-name keys
+            readable = [k for k in counts if counts[k] <= COMMON_KEY]
+            self.work["common_keys_skipped"] += len(counts) - len(readable)
+            postings = self.watch.parties_with_keys(readable)  # one round trip
+            for key in sorted(readable, key=lambda k: (counts[k], k)):
+                weight = math.log(1 + total / counts[key]) * (
                     10.0 if key.startswith("i:") else 1.0
                 )
-                if n > COMMON_KEY:
-                    # a common word alone finds too many parties to score: a name of
-                    # common words only is found through its whole-name keys
-                    self.work["common_keys_skipped"] += 1
-                    continue
-                parties = self.watch.parties_with_key(key)
+                parties = postings.get(key, [])
                 self.work["key_postings_read"] += len(parties)
                 for party_id in parties:
                     scores[party_id] = scores.get(party_id, 0.0) + weight
             if len(scores) == 0:
                 continue
-            ranked = sorted(scores, key=lambda p: -scores[p])[:REVERSE_CANDIDATES]
+            # ties by party id: the same candidates whatever order the database gives
+            ranked = sorted(scores, key=lambda p: (-scores[p], p))[:REVERSE_CANDIDATES]
             if name != "":
                 floor = scores[ranked[0]] * 0.3
                 ranked = [p for p in ranked if scores[p] >= floor]
@@ -420,6 +432,7 @@ def run_monitor(
     weights: Weights | None = None,
     notify: bool = False,
     workers: int = 1,
+    index: MatchIndex | None = None,
 ) -> RunReport:
     """Re-screen what changed since the last run (or everything with ``full``), write the
     alerts, the hit states, the run's work counters, its audit record and (with
@@ -432,6 +445,8 @@ def run_monitor(
     Args:
         workers: processes screening the changed parties when there are many (a first
             run, ``full``, a large import), forked as ``clearance batch`` forks them.
+        index: the current lists' index if the caller holds it (``clearance update``
+            has just built it); else it is loaded from ``index_folder`` when needed.
     """
     view = store.current()
     watch = WatchStore(store)
@@ -456,7 +471,9 @@ def run_monitor(
     run.work["parties_changed"] = len(changed_parties)
     versions = {s: v.id for s, v in sorted(view.versions.items())}
     if not view.is_empty and (len(changes) > 0 or len(changed_parties) > 0):
-        run.index = load_index(view, index_folder)
+        if index is None or index.key != view_key(view):
+            index = load_index(view, index_folder)
+        run.index = index
         run.work["list_entities_total"] = len(run.index.entities)
     with watch.transaction():
         if run.index is not None:
@@ -550,6 +567,10 @@ def _screen_changes(
     for state in watch.hits_for_entities(changes):
         if state.party_id not in changed_parties:
             states_by_entity.setdefault(state.entity_id, []).append(state)
+    index = run.index
+    run.count_keys(
+        [index.entities[index.entity_pos[e]] for e in changes if e in index.entity_pos]
+    )
     for entity_id in sorted(changes):
         change = changes[entity_id]
         pos = run.index.entity_pos.get(entity_id)

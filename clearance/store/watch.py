@@ -409,22 +409,36 @@ class WatchStore:
 
     def key_counts(self, keys: Iterable[str]) -> dict[str, int]:
         """How many parties carry each lookup key (keys carried by none are left out)."""
+        wanted = sorted(set(keys))
         out: dict[str, int] = {}
-        for key in set(keys):
-            row = execute(
-                self._db, "SELECT COUNT(*) FROM watch_keys WHERE key = ?", (key,)
-            ).fetchone()
-            if row is not None and int(row[0]) > 0:
-                out[key] = int(row[0])
+        for start in range(0, len(wanted), _BATCH):  # one round trip per batch of keys
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for key, count in execute(
+                self._db,
+                f"SELECT key, COUNT(*) FROM watch_keys WHERE key IN ({marks}) "
+                "GROUP BY key",
+                chunk,
+            ).fetchall():
+                out[str(key)] = int(count)
         return out
 
-    def parties_with_key(self, key: str) -> list[int]:
-        return [
-            int(r[0])
-            for r in execute(
-                self._db, "SELECT party_id FROM watch_keys WHERE key = ?", (key,)
-            ).fetchall()
-        ]
+    def parties_with_keys(self, keys: Iterable[str]) -> dict[str, list[int]]:
+        """The parties carrying each key, in party id order (keys carried by none are
+        left out)."""
+        wanted = sorted(set(keys))
+        out: dict[str, list[int]] = {}
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for key, party_id in execute(
+                self._db,
+                f"SELECT key, party_id FROM watch_keys WHERE key IN ({marks}) "
+                "ORDER BY key, party_id",
+                chunk,
+            ).fetchall():
+                out.setdefault(str(key), []).append(int(party_id))
+        return out
 
     def party_count(self) -> int:
         row = execute(
