@@ -408,12 +408,12 @@ def update_command(
             # the lists changed: rebuild the screening index now, not at the first check
             started = time.perf_counter()
             with console.status("rebuilding the screening index…"):
-                load_index(store.current(), c.settings.home / "index")
+                index = load_index(store.current(), c.settings.home / "index")
             if not json_:
                 console.print(
                     f"Screening index rebuilt in {time.perf_counter() - started:.1f} s."
                 )
-            after_update(c, store, console, json_)  # re-screen the watch sets
+            after_update(c, store, console, json_, index)  # re-screen the watch sets
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(EXIT_IMPORT)
         if any(o.status == "unavailable" for o in outcomes):

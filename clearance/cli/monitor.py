@@ -4,6 +4,7 @@ and the hook that re-screens watch sets at the end of ``clearance update``."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from clearance.cli.main import (
     parse_date,
 )
 from clearance.errors import InvalidQuery
+from clearance.index import MatchIndex
 from clearance.match import Hit, Query
 from clearance.monitor import (
     RunReport,
@@ -335,6 +337,13 @@ def monitor_run(
         Path | None,
         typer.Option(help="Write a Markdown digest of the new alerts here."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes screening many changed parties (default: all cores).",
+            show_default=False,
+        ),
+    ] = 0,
     json_: JsonOption = False,
 ) -> None:
     """Re-screen what changed since the last run: changed list entities against every
@@ -343,7 +352,13 @@ def monitor_run(
     console = _console()
     with c.store() as store:
         notify = (webhook or c.settings.webhook_url) is not None
-        report = run_monitor(store, c.settings.home / "index", full=full, notify=notify)
+        report = run_monitor(
+            store,
+            c.settings.home / "index",
+            full=full,
+            notify=notify,
+            workers=workers if workers > 0 else (os.cpu_count() or 1),
+        )
         notes = _notify(c, store, report, console, webhook, secret, digest)
     if json_:
         _print_json(
@@ -362,9 +377,12 @@ def monitor_run(
         console.print(escape(note), highlight=False)
 
 
-def after_update(c: Context, store: Store, console: Console, json_: bool) -> None:
+def after_update(
+    c: Context, store: Store, console: Console, json_: bool, index: MatchIndex
+) -> None:
     """Called at the end of ``clearance update`` when a list changed: re-screen the watch
-    sets. A failure here is reported and never fails the update."""
+    sets (with the index the update just built). A failure here is reported and never
+    fails the update."""
     if WatchStore(store).party_count() == 0:
         return
     out = Console(stderr=True) if json_ else console
@@ -374,6 +392,8 @@ def after_update(c: Context, store: Store, console: Console, json_: bool) -> Non
             c.settings.home / "index",
             trigger="update",
             notify=c.settings.webhook_url is not None,
+            workers=os.cpu_count() or 1,
+            index=index,
         )
         notes = _notify(c, store, report, out, None, None, None)
     except Exception as exc:  # noqa: BLE001 -- the update itself succeeded; say so and go on

@@ -22,16 +22,23 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import islice, pairwise
 from pathlib import Path
 
 from clearance.index import MatchIndex
 from clearance.match import Hit, Query, Weights, default_weights, score_entity
 from clearance.model import Entity, content_hash, entity_to_dict, identifier_key
 from clearance.monitor.parties import entity_keys, party_query
-from clearance.screen import evidence_json, load_index, query_tokens, screen
+from clearance.screen import (
+    evidence_json,
+    load_index,
+    query_tokens,
+    screen,
+    screen_queries,
+    view_key,
+)
 from clearance.store import (
     Alert,
     AlertKind,
@@ -56,6 +63,8 @@ COMMON_KEY = (
 FORWARD_LIMIT = 25  # hits per party screen (a hit beyond this rank is not an alert)
 MATERIAL = frozenset({"names", "identifiers", "listings", "birth_dates"})
 NOTIFY_CHUNK = 100  # alerts per webhook message
+PARTY_CHUNK = 2000  # changed parties read, and their hit states, per query
+PARALLEL_FROM = 2000  # changed parties from which the party side uses worker processes
 
 _INITIALISED = "initialised"
 _PARTY_SEQ = "party_seq"
@@ -111,6 +120,7 @@ class _Run:
         self.screens: dict[int, list[Hit]] = {}
         self.ignore: frozenset[str] = frozenset()
         self.new_alerts: list[NewAlert] = []
+        self.key_counts: dict[str, int] | None = None  # read up front by count_keys
 
     # -- list side ---------------------------------------------------------------------
 
@@ -140,33 +150,43 @@ class _Run:
                 )
         return out
 
+    def count_keys(self, entities: list[Entity]) -> None:
+        """How many parties carry each key of these entities' names, read in a few
+        round trips rather than one per name."""
+        keys = {k for e in entities for ks in entity_keys(e).values() for k in ks}
+        self.key_counts = self.watch.key_counts(keys)
+
     def reverse_candidates(self, entity: Entity, skip: set[int]) -> set[int]:
         """Watched parties that share rare name words or an identifier with ``entity``."""
         found: set[int] = set()
         for name, keys in entity_keys(entity).items():
-            counts = self.watch.key_counts(keys)
+            if self.key_counts is None:
+                counts = self.watch.key_counts(keys)
+            else:
+                known = self.key_counts
+                counts = {k: known[k] for k in keys if k in known}
             self.work["keys_looked_up"] += len(keys)
             if len(counts) == 0:
                 continue
             total = max(self.work["parties_total"], 1)
             scores: dict[int, float] = {}
-            for key in sorted(counts, key=lambda k: counts[k]):
-                n = counts[key]
-                weight = math.log(1 + total / n) * (
+            # a common word alone finds too many parties to score: a name of common
+            # words only is found through its whole-name keys
+            readable = [k for k in counts if counts[k] <= COMMON_KEY]
+            self.work["common_keys_skipped"] += len(counts) - len(readable)
+            postings = self.watch.parties_with_keys(readable)  # one round trip
+            for key in sorted(readable, key=lambda k: (counts[k], k)):
+                weight = math.log(1 + total / counts[key]) * (
                     10.0 if key.startswith("i:") else 1.0
                 )
-                if n > COMMON_KEY:
-                    # a common word alone finds too many parties to score: a name of
-                    # common words only is found through its whole-name keys
-                    self.work["common_keys_skipped"] += 1
-                    continue
-                parties = self.watch.parties_with_key(key)
+                parties = postings.get(key, [])
                 self.work["key_postings_read"] += len(parties)
                 for party_id in parties:
                     scores[party_id] = scores.get(party_id, 0.0) + weight
             if len(scores) == 0:
                 continue
-            ranked = sorted(scores, key=lambda p: -scores[p])[:REVERSE_CANDIDATES]
+            # ties by party id: the same candidates whatever order the database gives
+            ranked = sorted(scores, key=lambda p: (-scores[p], p))[:REVERSE_CANDIDATES]
             if name != "":
                 floor = scores[ranked[0]] * 0.3
                 ranked = [p for p in ranked if scores[p] >= floor]
@@ -411,6 +431,8 @@ def run_monitor(
     actor: str | None = None,
     weights: Weights | None = None,
     notify: bool = False,
+    workers: int = 1,
+    index: MatchIndex | None = None,
 ) -> RunReport:
     """Re-screen what changed since the last run (or everything with ``full``), write the
     alerts, the hit states, the run's work counters, its audit record and (with
@@ -419,6 +441,12 @@ def run_monitor(
     The first run screens every watched party against the current lists; later runs screen
     only list entities changed since the versions the previous run saw, against all parties,
     and parties changed since then, against all lists.
+
+    Args:
+        workers: processes screening the changed parties when there are many (a first
+            run, ``full``, a large import), forked as ``clearance batch`` forks them.
+        index: the current lists' index if the caller holds it (``clearance update``
+            has just built it); else it is loaded from ``index_folder`` when needed.
     """
     view = store.current()
     watch = WatchStore(store)
@@ -443,11 +471,13 @@ def run_monitor(
     run.work["parties_changed"] = len(changed_parties)
     versions = {s: v.id for s, v in sorted(view.versions.items())}
     if not view.is_empty and (len(changes) > 0 or len(changed_parties) > 0):
-        run.index = load_index(view, index_folder)
+        if index is None or index.key != view_key(view):
+            index = load_index(view, index_folder)
+        run.index = index
         run.work["list_entities_total"] = len(run.index.entities)
     with watch.transaction():
         if run.index is not None:
-            _screen_changes(run, changes, changed_parties)
+            _screen_changes(run, changes, changed_parties, workers)
         run_id = watch.add_run(trigger, versions, dict(run.work), len(run.new_alerts))
         alert_ids = [watch.add_alert(a, run_id) for a in run.new_alerts]
         for source, version_id in versions.items():
@@ -485,34 +515,62 @@ def run_monitor(
 
 
 def _screen_changes(
-    run: _Run, changes: Mapping[str, _Change], changed_parties: set[int]
+    run: _Run, changes: Mapping[str, _Change], changed_parties: set[int], workers: int
 ) -> None:
     assert run.index is not None
     watch = run.watch
-    parties = watch.parties_by_id(changed_parties)
-    # party side: changed parties against the full index
-    for party_id in sorted(changed_parties):
-        party = parties[party_id]
-        if not party.active:
-            continue
-        states = {h.entity_id: h for h in watch.hits_for_parties([party_id])}
-        matched = {h.entity.id: h for h in run.forward(party) if h.match}
-        for entity_id in sorted(set(states) | set(matched)):
-            observed: Hit | str | None = matched.get(entity_id)
-            if observed is None and entity_id not in run.index.entity_pos:
-                observed = _DELISTED
-            run.reconcile(
-                party,
-                entity_id,
-                observed,
-                states.get(entity_id),
-                changes.get(entity_id),
-            )
+    ids = sorted(changed_parties)
+
+    def queries() -> Iterator[tuple[WatchedParty, Query]]:
+        for start in range(0, len(ids), PARTY_CHUNK):
+            chunk = watch.parties_by_id(ids[start : start + PARTY_CHUNK])
+            for party_id in ids[start : start + PARTY_CHUNK]:
+                party = chunk[party_id]
+                if party.active:
+                    yield party, party_query(party.fields)
+
+    # party side: changed parties against the full index, read, screened (over the
+    # batch engine's workers when many) and reconciled a chunk at a time; their screens
+    # are not kept: the list side below skips these parties
+    screened = screen_queries(
+        run.index,
+        queries(),
+        limit=FORWARD_LIMIT,
+        weights=run.weights,
+        matches_only=True,
+        workers=workers if len(ids) >= PARALLEL_FROM else 1,
+    )
+    while True:
+        batch = list(islice(screened, PARTY_CHUNK))
+        if len(batch) == 0:
+            break
+        run.work["forward_screens"] += len(batch)
+        states: dict[int, dict[str, HitState]] = {}
+        for state in watch.hits_for_parties(p.id for p, _ in batch):
+            states.setdefault(state.party_id, {})[state.entity_id] = state
+        for party, hits in batch:
+            held = states.get(party.id, {})
+            matched = {h.entity.id: h for h in hits}
+            for entity_id in sorted(set(held) | set(matched)):
+                observed: Hit | str | None = matched.get(entity_id)
+                if observed is None and entity_id not in run.index.entity_pos:
+                    observed = _DELISTED
+                run.reconcile(
+                    party,
+                    entity_id,
+                    observed,
+                    held.get(entity_id),
+                    changes.get(entity_id),
+                )
     # list side: changed entities against every other party
     states_by_entity: dict[str, list[HitState]] = {}
     for state in watch.hits_for_entities(changes):
         if state.party_id not in changed_parties:
             states_by_entity.setdefault(state.entity_id, []).append(state)
+    index = run.index
+    run.count_keys(
+        [index.entities[index.entity_pos[e]] for e in changes if e in index.entity_pos]
+    )
     for entity_id in sorted(changes):
         change = changes[entity_id]
         pos = run.index.entity_pos.get(entity_id)

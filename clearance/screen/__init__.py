@@ -63,6 +63,7 @@ from clearance.screen.run import (
     local_engine,
     run_batch,
     screen_chunks,
+    screen_queries,
     sidecar,
 )
 from clearance.screen.service import (
@@ -153,6 +154,7 @@ __all__ = [
     "run_portfolio",
     "screen",
     "screen_chunks",
+    "screen_queries",
     "screen_record",
     "screen_records",
     "screen_rows",

@@ -24,9 +24,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from clearance.errors import InvalidQuery
+from clearance.index import MatchIndex
+from clearance.match import Hit, Query, Weights
 from clearance.screen.batch import (
     BadRow,
     ColumnMap,
@@ -37,6 +39,7 @@ from clearance.screen.batch import (
     screen_record,
 )
 from clearance.screen.io import RowWriter, Table, open_table, output_format
+from clearance.screen.single import screen
 
 CHUNK_ROWS = 200  # rows per task sent to a worker: large enough to amortise the IPC
 CHECKPOINT_SECONDS = 2.0  # how often the output is flushed and the checkpoint written
@@ -52,6 +55,9 @@ Engine = Callable[
     Iterator[list[OutputRow]],
 ]
 _WORKER: RowScreener | None = None  # set in the parent before forking the workers
+_INDEX: tuple[MatchIndex, Weights | None] | None = None  # the same, for screen_queries
+_K = TypeVar("_K")
+_R = TypeVar("_R")
 
 
 def sidecar(output: Path, suffix: str) -> Path:
@@ -156,11 +162,27 @@ def screen_chunks(
             ]
         return
     _WORKER = screener
+    try:
+        yield from _forked(
+            _screen_chunk,
+            ((chunk, mapping, threshold, limit) for chunk in chunks),
+            workers,
+        )
+    finally:
+        _WORKER = None
+
+
+def _forked(
+    task: Callable[..., _R], args: Iterable[tuple[Any, ...]], workers: int
+) -> Iterator[_R]:
+    """``task(*a)`` for each ``a`` of ``args``, in order, over ``workers`` forked
+    processes that share what the parent has loaded (set a module global first); at
+    most a few tasks per worker in flight."""
     gc.collect()
     gc.freeze()  # the index's objects stay out of the children's collections: fewer
     #              copy-on-write page faults
     context = multiprocessing.get_context("fork")
-    window: deque[Future[list[OutputRow]]] = deque()
+    window: deque[Future[_R]] = deque()
     try:
         with ProcessPoolExecutor(
             max_workers=workers,
@@ -168,10 +190,8 @@ def screen_chunks(
             initializer=_die_with_parent,
             initargs=(os.getpid(),),
         ) as pool:
-            for chunk in chunks:
-                window.append(
-                    pool.submit(_screen_chunk, chunk, mapping, threshold, limit)
-                )
+            for item in args:
+                window.append(pool.submit(task, *item))
                 if len(window) >= 3 * workers:
                     yield window.popleft().result()
             while len(window) > 0:
@@ -179,8 +199,57 @@ def screen_chunks(
     finally:
         for pending in window:
             pending.cancel()
-        _WORKER = None
         gc.unfreeze()
+
+
+def _screen_queries(
+    queries: list[Query], limit: int, matches_only: bool
+) -> list[list[Hit]]:
+    assert _INDEX is not None, "worker started without an index"
+    index, weights = _INDEX
+    out = []
+    for query in queries:
+        hits = screen(index, query, limit=limit, weights=weights)
+        out.append([h for h in hits if h.match] if matches_only else hits)
+    return out
+
+
+def screen_queries(
+    index: MatchIndex,
+    items: Iterable[tuple[_K, Query]],
+    *,
+    limit: int,
+    weights: Weights | None = None,
+    matches_only: bool = False,
+    workers: int = 1,
+) -> Iterator[tuple[_K, list[Hit]]]:
+    """Each item's key with its query's hits (``screen``), in input order; with
+    ``workers`` > 1 over forked processes that share the loaded index, as
+    ``clearance batch`` does. ``matches_only`` keeps the hits at or above the threshold
+    (and sends only those back from the workers)."""
+    global _INDEX
+    if workers <= 1:
+        for key, query in items:
+            hits = screen(index, query, limit=limit, weights=weights)
+            yield key, [h for h in hits if h.match] if matches_only else hits
+        return
+    pending: deque[list[_K]] = deque()
+
+    def tasks() -> Iterator[tuple[list[Query], int, bool]]:
+        it = iter(items)
+        while True:
+            chunk = list(islice(it, CHUNK_ROWS))
+            if len(chunk) == 0:
+                return
+            pending.append([k for k, _ in chunk])
+            yield [q for _, q in chunk], limit, matches_only
+
+    _INDEX = (index, weights)
+    try:
+        for results in _forked(_screen_queries, tasks(), workers):
+            yield from zip(pending.popleft(), results, strict=True)
+    finally:
+        _INDEX = None
 
 
 def _chunks(rows: Iterator[tuple[int, Record | BadRow]], size: int) -> Iterator[Chunk]:

@@ -618,11 +618,13 @@ class Store:
                 yield found[record_hash]
 
     def version_members(self, version_id: int) -> dict[str, str]:
-        """entity id -> record hash for one version."""
+        """entity id -> record hash for one version, in entity id order (byte-wise):
+        the same order on both backends, so an index built from it is the same."""
         return {
             str(e): str(h)
             for e, h in self._db.execute(
-                "SELECT entity_id, hash FROM members WHERE version_id = ?",
+                "SELECT entity_id, hash FROM members WHERE version_id = ? "
+                "ORDER BY entity_id",
                 (version_id,),
             )
         }

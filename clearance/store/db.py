@@ -274,9 +274,14 @@ class PostgresDatabase:
         target = insert.table
         with self._conn.transaction(), self._conn.cursor() as cursor:
             if insert.ignore:
-                target = f"clearance_stage_{insert.table}"
+                # the staging table has exactly the copied columns, without the
+                # target's constraints: an automatic id (NOT NULL, not copied) is
+                # given by the final INSERT; one staging table per column list
+                shape = hashlib.sha1(f"{insert.table}({columns})".encode()).hexdigest()
+                target = f"clearance_stage_{insert.table}_{shape[:8]}"
                 cursor.execute(
-                    f"CREATE TEMP TABLE IF NOT EXISTS {target} (LIKE {insert.table})"
+                    f"CREATE TEMP TABLE IF NOT EXISTS {target} AS "
+                    f"SELECT {columns} FROM {insert.table} WITH NO DATA"
                 )
             with cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
                 for row in rows:

@@ -289,34 +289,43 @@ class WatchStore:
         }
         added = changed = unchanged = 0
         touched: list[tuple[int, PartyFields]] = []
+        new = [fields for ref, fields in by_ref.items() if ref not in existing]
+        if len(new) > 0:  # in one statement (COPY on PostgreSQL), then their new ids
+            executemany(
+                self._db,
+                "INSERT INTO watch_parties (set_id, ref, name, schema, country, "
+                "birth_date, identifier, active, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((set_id, f.ref, *_values(f), 1, at) for f in new),
+            )
+            marks = ",".join("?" * len(new))
+            ids = dict(
+                execute(
+                    self._db,
+                    f"SELECT ref, id FROM watch_parties WHERE set_id = ? "
+                    f"AND ref IN ({marks})",
+                    [set_id, *(f.ref for f in new)],
+                ).fetchall()
+            )
+            touched.extend((int(ids[f.ref]), f) for f in new)
+            added = len(new)
         for ref, fields in by_ref.items():
             old = existing.get(ref)
             if old is None:
-                party_id = insert_id(
-                    self._db,
-                    "INSERT INTO watch_parties (set_id, ref, name, schema, country, "
-                    "birth_date, identifier, active, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
-                    (set_id, ref, *_values(fields), at),
-                )
-                added += 1
-            elif old.active and old.fields == fields:
+                continue
+            if old.active and old.fields == fields:
                 unchanged += 1
                 continue
-            else:
-                party_id = old.id
-                execute(
-                    self._db,
-                    "UPDATE watch_parties SET name = ?, schema = ?, country = ?, "
-                    "birth_date = ?, identifier = ?, active = 1, updated_at = ? "
-                    "WHERE id = ?",
-                    (*_values(fields), at, party_id),
-                )
-                execute(
-                    self._db, "DELETE FROM watch_keys WHERE party_id = ?", (party_id,)
-                )
-                changed += 1
-            touched.append((party_id, fields))
+            execute(
+                self._db,
+                "UPDATE watch_parties SET name = ?, schema = ?, country = ?, "
+                "birth_date = ?, identifier = ?, active = 1, updated_at = ? "
+                "WHERE id = ?",
+                (*_values(fields), at, old.id),
+            )
+            execute(self._db, "DELETE FROM watch_keys WHERE party_id = ?", (old.id,))
+            changed += 1
+            touched.append((old.id, fields))
         executemany(
             self._db,
             "INSERT OR IGNORE INTO watch_keys (key, party_id) VALUES (?, ?)",
@@ -400,22 +409,36 @@ class WatchStore:
 
     def key_counts(self, keys: Iterable[str]) -> dict[str, int]:
         """How many parties carry each lookup key (keys carried by none are left out)."""
+        wanted = sorted(set(keys))
         out: dict[str, int] = {}
-        for key in set(keys):
-            row = execute(
-                self._db, "SELECT COUNT(*) FROM watch_keys WHERE key = ?", (key,)
-            ).fetchone()
-            if row is not None and int(row[0]) > 0:
-                out[key] = int(row[0])
+        for start in range(0, len(wanted), _BATCH):  # one round trip per batch of keys
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for key, count in execute(
+                self._db,
+                f"SELECT key, COUNT(*) FROM watch_keys WHERE key IN ({marks}) "
+                "GROUP BY key",
+                chunk,
+            ).fetchall():
+                out[str(key)] = int(count)
         return out
 
-    def parties_with_key(self, key: str) -> list[int]:
-        return [
-            int(r[0])
-            for r in execute(
-                self._db, "SELECT party_id FROM watch_keys WHERE key = ?", (key,)
-            ).fetchall()
-        ]
+    def parties_with_keys(self, keys: Iterable[str]) -> dict[str, list[int]]:
+        """The parties carrying each key, in party id order (keys carried by none are
+        left out)."""
+        wanted = sorted(set(keys))
+        out: dict[str, list[int]] = {}
+        for start in range(0, len(wanted), _BATCH):
+            chunk = wanted[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for key, party_id in execute(
+                self._db,
+                f"SELECT key, party_id FROM watch_keys WHERE key IN ({marks}) "
+                "ORDER BY key, party_id",
+                chunk,
+            ).fetchall():
+                out.setdefault(str(key), []).append(int(party_id))
+        return out
 
     def party_count(self) -> int:
         row = execute(

@@ -23,9 +23,15 @@ def run(home: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def put(home: Path, entities: list[Entity], published: date, source: str) -> None:
+def put(
+    home: Path,
+    entities: list[Entity],
+    published: date,
+    source: str,
+    database_url: str | None = None,
+) -> None:
     with (
-        Store.open(home) as store,
+        Store.open(home, database_url) as store,
         store.import_version(make_meta(source, published)) as writer,
     ):
         for entity in entities:

@@ -1,5 +1,6 @@
 """Monitoring commands end to end on a synthetic store: watch sets, monitor run, alerts,
-dispose, and the audit trail (verify, export, replay, tampering)."""
+dispose, and the audit trail (verify, export, replay, tampering); on each backend in turn
+(the store in the home's SQLite file, or in PostgreSQL through CLEARANCE_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,15 @@ from tests.factories import make_entity
 
 
 @pytest.fixture
-def listed(home: Path) -> Path:
+def url(database_url: str | None, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The store's database for every command of the test (None: SQLite in the home)."""
+    if database_url is not None:
+        monkeypatch.setenv("CLEARANCE_DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.fixture
+def listed(home: Path, url: str | None) -> Path:
     put(
         home,
         [
@@ -28,8 +37,11 @@ def listed(home: Path) -> Path:
         ],
         date(2022, 1, 31),
         "us_ofac_sdn",
+        url,
     )
     assert run(home, "watch", "create", "customers")[0] == 0
+    # the commands wrote where the test meant: the home's SQLite file, or PostgreSQL only
+    assert (home / "clearance.db").exists() == (url is None)
     return home
 
 
@@ -171,7 +183,9 @@ def run_env(home: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_check_is_audited_and_replays_to_the_same_digest(listed: Path) -> None:
+def test_check_is_audited_and_replays_to_the_same_digest(
+    listed: Path, url: str | None
+) -> None:
     code, out, _ = run(listed, "check", "Acme Trading", "--json")
     assert code == 0
     code, out, _ = run(listed, "audit", "export", "--since", "2000-01-01")
@@ -185,6 +199,7 @@ def test_check_is_audited_and_replays_to_the_same_digest(listed: Path) -> None:
         [make_entity("us_ofac_sdn:3", "ACME TRADING LIMITED")],
         date(2022, 2, 28),
         "us_ofac_sdn",
+        url,
     )
     code, out, err = run(listed, "audit", "replay", str(screening["id"]), "--json")
     assert code == 0, err
@@ -194,14 +209,27 @@ def test_check_is_audited_and_replays_to_the_same_digest(listed: Path) -> None:
     assert [h[0] for h in replayed["hits"]] == ["us_ofac_sdn:1"]
 
 
-def test_audit_verify_catches_an_edited_record(listed: Path) -> None:
+def tamper(home: Path, url: str | None, sql: str) -> None:
+    """Edit the store behind Clearance's back, as someone with database access could."""
+    if url is None:
+        with sqlite3.connect(home / "clearance.db") as db:
+            db.execute(sql)
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.encode())
+
+
+def test_audit_verify_catches_an_edited_record(listed: Path, url: str | None) -> None:
     run(listed, "check", "Acme Trading")
     code, out, _ = run(listed, "audit", "verify")
     assert code == 0 and "Audit trail intact" in out
-    with sqlite3.connect(listed / "clearance.db") as db:
-        db.execute(
-            "UPDATE audit_log SET actor = 'someone else' WHERE event = 'screening'"
-        )
+    tamper(
+        listed,
+        url,
+        "UPDATE audit_log SET actor = 'someone else' WHERE event = 'screening'",
+    )
     code, _, err = run(listed, "audit", "verify")
     assert code == 1
     assert "contents do not match its hash (edited)" in err

@@ -1,6 +1,7 @@
 """Real history: a watch set of parties the SDN listed later, updated snapshot by snapshot
 (real OFAC files of 2021-08 to 2024-02). Each party alerts exactly at the list version that
-added it; a false positive re-alerts when its listed record changes, and only then."""
+added it; a false positive re-alerts when its listed record changes, and only then. On each
+backend in turn (SQLite in the home, PostgreSQL through CLEARANCE_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -54,8 +55,14 @@ def _alerts(home: Path) -> list[dict[str, object]]:
 
 
 def test_parties_alert_at_the_version_that_listed_them(
-    shared_data: Path, home: Path, tmp_path: Path
+    shared_data: Path,
+    home: Path,
+    tmp_path: Path,
+    database_url: str | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if database_url is not None:  # every command below uses it
+        monkeypatch.setenv("CLEARANCE_DATABASE_URL", database_url)
     history = shared_data / "us_ofac_sdn" / "csv_history"
     (tmp_path / "parties.csv").write_text(PARTIES)
     assert run(home, "watch", "create", "customers")[0] == 0
@@ -114,3 +121,4 @@ def test_parties_alert_at_the_version_that_listed_them(
     assert not any(a["party"]["ref"].startswith("C") for a in _alerts(home))  # type: ignore[index]
     code, out, _ = run(home, "audit", "verify")
     assert code == 0 and "Audit trail intact" in out
+    assert (home / "clearance.db").exists() == (database_url is None)

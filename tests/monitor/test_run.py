@@ -293,3 +293,29 @@ def test_work_is_proportional_to_the_change(
     assert report.work["pairs_scored"] == 1
     assert report.work["forward_screens"] == 1
     assert report.work["key_postings_read"] <= 5
+
+
+def test_first_run_over_worker_processes_agrees_with_a_full_screen(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put(store, BASE, date(2022, 1, 1))
+    create_watch_set(store, "customers")
+    import_parties(store, "customers", _csv(tmp_path / "p.csv", 450))
+    names = {"X1": "Acme Trading", "X2": "Dmitri Kovalenko", "X3": "Blue Ocean"}
+    for ref, name in names.items():
+        add_party(store, "customers", {"ref": ref, "name": name})
+    # the party side split over two forked workers, several chunks each
+    monkeypatch.setattr("clearance.monitor.run.PARALLEL_FROM", 1)
+    monkeypatch.setattr("clearance.monitor.run.PARTY_CHUNK", 100)
+    report = run_monitor(store, tmp_path / "index", workers=2)
+    assert report.work["forward_screens"] == 453
+    screener = Screener(store.current(), tmp_path / "index")
+    queries = {f"P{i}": f"Synthetic Party Number {i} Holdings" for i in range(450)}
+    full = {
+        (ref, h.entity.id)
+        for ref, name in (queries | names).items()
+        for h in screener.screen(Query(name=name), limit=25)
+        if h.match
+    }
+    assert {(a.party.ref, a.entity_id) for a in report.alerts} == full
+    assert ("X1", "us_ofac_sdn:1") in full and len(report.alerts) == len(full)

@@ -112,6 +112,33 @@ def test_insert_or_ignore_skips_duplicates_in_small_and_bulk_batches(
     assert count == 700
 
 
+def test_bulk_insert_or_ignore_into_a_table_with_an_automatic_id(
+    db: Database,
+) -> None:
+    # more rows than the bulk path's threshold (PostgreSQL: COPY through a staging
+    # table, which once kept the id's NOT NULL and refused every row)
+    names = [f"w{i % 900}" for i in range(2500)]
+    with db.transaction():
+        db.executemany(
+            "INSERT OR IGNORE INTO watch (name, score) VALUES (?, ?)",
+            ((n, 0.5) for n in names),
+        )
+        # again, with another column list into the same table
+        db.executemany(
+            "INSERT OR IGNORE INTO watch (name) VALUES (?)",
+            ((f"v{i}",) for i in range(300)),
+        )
+    rows = db.execute("SELECT id, name, note FROM watch ORDER BY id").fetchall()
+    assert len(rows) == 1200
+    assert len({r[0] for r in rows}) == 1200 and all(r[0] is not None for r in rows)
+    assert {r[1] for r in rows} == {*set(names), *(f"v{i}" for i in range(300))}
+    assert {r[2] for r in rows} == {"a;b?c%"}  # the column default applies
+    (new_id,) = db.execute(
+        "INSERT INTO watch (name) VALUES (?) RETURNING id", ("after",)
+    ).fetchone()
+    assert new_id > max(r[0] for r in rows)
+
+
 def test_plain_bulk_insert_fails_on_a_duplicate_and_rolls_back(db: Database) -> None:
     with pytest.raises(Exception, match=r"(?i)unique|duplicate"), db.transaction():
         (watch_id,) = db.execute(

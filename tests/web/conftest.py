@@ -1,7 +1,9 @@
 """One small real store for the web tests: the 2022-05 CSL without its copy of the SDN list
 (Entity List, NS-CMIC and the other US lists: 4,000 rows), OFAC's 2025-12-19 non-SDN set and
 two real SDN snapshots a month apart,
-served by a Service in a tiny app that mounts the web router (as ``clearance.server`` does)."""
+served by a Service in a tiny app that mounts the web router (as ``clearance.server`` does).
+Built once per backend (SQLite in the home, PostgreSQL): every test of a module that takes
+these fixtures runs on each in turn."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import gzip
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -50,13 +53,11 @@ def _csl_without_sdn(shared_data: Path, folder: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def web_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("web")
+def _build_web_home(shared_data: Path, folder: Path, url: str | None) -> Path:
     home = folder / "home"
     cons = shared_data / "us_ofac_consolidated" / "csv" / "2025-12-19"
     history = shared_data / "us_ofac_sdn" / "csv_history"
-    with Store.open(home) as store:
+    with Store.open(home, url) as store:
         raws = [
             (
                 raw_from_files(
@@ -90,10 +91,48 @@ def web_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return home
 
 
+@dataclass(frozen=True, slots=True)
+class WebStore:
+    home: Path
+    url: str | None  # None: the home's SQLite file
+    service: Service
+
+
 @pytest.fixture(scope="session")
-def web_service(web_home: Path) -> Iterator[Service]:
-    with Service.open(web_home) as service:
-        yield service
+def _web_stores() -> Iterator[dict[str, WebStore]]:
+    """Each backend's store and service, built on first use and kept for the session."""
+    built: dict[str, WebStore] = {}
+    yield built
+    for store in built.values():
+        store.service.close()
+
+
+@pytest.fixture(scope="module")
+def web_store(
+    backend: str,
+    new_database: Callable[[], str | None],
+    shared_data: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    _web_stores: dict[str, WebStore],
+) -> WebStore:
+    """The small real store on this module's backend, and a Service over it."""
+    if backend not in _web_stores:
+        url = new_database()
+        home = _build_web_home(shared_data, tmp_path_factory.mktemp("web"), url)
+        service = Service.open(home, database_url=url)
+        assert service.store.where.startswith("postgresql://") == (url is not None)
+        _web_stores[backend] = WebStore(home, url, service)
+    return _web_stores[backend]
+
+
+@pytest.fixture(scope="module")
+def web_home(web_store: WebStore) -> Path:
+    return web_store.home
+
+
+@pytest.fixture(scope="module")
+def web_service(web_store: WebStore) -> Service:
+    return web_store.service
 
 
 def make_app(service: Service) -> FastAPI:
@@ -103,7 +142,7 @@ def make_app(service: Service) -> FastAPI:
     return app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def client(web_service: Service) -> Iterator[TestClient]:
     with TestClient(make_app(web_service)) as test_client:
         yield test_client
@@ -115,12 +154,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(web_service: Service) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def live_server(web_store: WebStore) -> Iterator[str]:
     """``clearance serve``'s app (API and web UI, with its request guard) served by uvicorn
     on 127.0.0.1 and a free port, in a thread."""
     port = _free_port()
-    app = create_app(Settings(home=web_service.home), service=web_service)
+    settings = Settings(home=web_store.home, database_url=web_store.url)
+    app = create_app(settings, service=web_store.service)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="web-test-server", daemon=True)

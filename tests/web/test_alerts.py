@@ -1,5 +1,6 @@
 """The alerts page on a synthetic store (one monitoring run, one alert): what it shows, the
-disposition form with its server-side key check, and the form in Chromium."""
+disposition form with its server-side key check, and the form in Chromium; on each backend
+in turn (``database_url``: None for SQLite in the home, else a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ KEYS = {"rita": Role.READER, "ana": Role.ANALYST}
 
 
 @pytest.fixture
-def alerts_home(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def alerts_home(
+    tmp_path: Path, database_url: str | None
+) -> tuple[Path, dict[str, str]]:
     """Two listed firms, a watch set with one matching party, one monitoring run (alert
     1), and a reader and an analyst key."""
     home = tmp_path / "home"
-    with Store.open(home) as store:
+    with Store.open(home, database_url) as store:
         with store.import_version(make_meta("us_ofac_sdn", date(2022, 1, 31))) as w:
             w.add(make_entity("us_ofac_sdn:1", "ACME TRADING LLC"))
             w.add(make_entity("us_ofac_sdn:2", "ZENITH MARITIME SHIPPING CO"))
@@ -60,9 +63,9 @@ def keys(alerts_home: tuple[Path, dict[str, str]]) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(home: Path) -> Iterator[TestClient]:
-    with Service.open(home) as service:
-        app = create_app(Settings(home=home), service)
+def client(home: Path, database_url: str | None) -> Iterator[TestClient]:
+    with Service.open(home, database_url=database_url) as service:
+        app = create_app(Settings(home=home, database_url=database_url), service)
         with TestClient(app, follow_redirects=False) as opened:
             yield opened
 
@@ -93,7 +96,7 @@ def test_open_alert_shows_party_entity_link_and_causing_version(
 
 
 def test_decision_needs_an_analyst_key_checked_by_the_server(
-    client: TestClient, keys: dict[str, str], home: Path
+    client: TestClient, keys: dict[str, str], home: Path, database_url: str | None
 ) -> None:
     missing = client.post(
         "/ui/alerts/1/disposition",
@@ -104,7 +107,7 @@ def test_decision_needs_an_analyst_key_checked_by_the_server(
     refused = decide(client, keys["rita"])
     assert refused.status_code == 403
     assert "reader role" in refused.text
-    with Store.open(home) as store:
+    with Store.open(home, database_url) as store:
         assert not any(r.event == "disposition" for r in AuditLog(store).records())
 
 
@@ -137,10 +140,11 @@ def test_bad_input_is_shown_on_the_page(
 
 
 @pytest.fixture
-def alerts_server(home: Path) -> Iterator[str]:
+def alerts_server(home: Path, database_url: str | None) -> Iterator[str]:
     port = _free_port()
-    with Service.open(home) as service:
-        app = create_app(Settings(home=home), service=service)
+    with Service.open(home, database_url=database_url) as service:
+        settings = Settings(home=home, database_url=database_url)
+        app = create_app(settings, service=service)
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="alerts-server", daemon=True)

@@ -18,10 +18,12 @@ __all__ = ["alerts_home", "home", "keys"]  # pytest fixtures used below
 
 
 @pytest.fixture
-def client(home: Path) -> Iterator[TestClient]:
-    settings = Settings(home=home, api_read_key_required=True)
+def client(home: Path, database_url: str | None) -> Iterator[TestClient]:
+    settings = Settings(
+        home=home, database_url=database_url, api_read_key_required=True
+    )
     with (
-        Service.open(home) as service,
+        Service.open(home, database_url=database_url) as service,
         TestClient(create_app(settings, service), follow_redirects=False) as opened,
     ):
         yield opened

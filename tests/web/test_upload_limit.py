@@ -20,10 +20,12 @@ ROW = "Zenith Maritime Shipping,GR\n"
 
 
 @pytest.fixture
-def client(home: Path) -> Iterator[TestClient]:
-    settings = Settings(home=home, api_max_body=2048, api_max_upload=20_000)
+def client(home: Path, database_url: str | None) -> Iterator[TestClient]:
+    settings = Settings(
+        home=home, database_url=database_url, api_max_body=2048, api_max_upload=20_000
+    )
     with (
-        Service.open(home) as service,
+        Service.open(home, database_url=database_url) as service,
         TestClient(create_app(settings, service), follow_redirects=False) as opened,
     ):
         yield opened
