@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from clearance.cli.main import app
 from clearance.screen import (
+    Block,
     Chunk,
     IndexScreener,
     OutputRow,
@@ -117,7 +118,7 @@ def test_a_spark_run_resumes_a_run_cut_short(
 
     def dies_after_three_chunks(
         chunks: Iterable[Chunk], *args: Any
-    ) -> Iterator[list[OutputRow]]:
+    ) -> Iterator[list[OutputRow] | Block]:
         for number, rows in enumerate(local(chunks, *args)):
             if number == 3:
                 raise KeyboardInterrupt  # as a Ctrl-C would, after 3 checkpoints
