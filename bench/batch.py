@@ -414,9 +414,14 @@ def main() -> None:
         _progress(line)
     if "resume" in parts:
         output = WORK / f"out-{run_id}-resumed.csv"
-        killed, resumed, at, resumed_at = killed_and_resumed(
-            home, path, output, args.rows, random.Random(args.seed)
-        )
+        try:
+            killed, resumed, at, resumed_at = killed_and_resumed(
+                home, path, output, args.rows, random.Random(args.seed)
+            )
+        except (subprocess.CalledProcessError, RuntimeError) as exc:
+            lines.append(_failed("killed, resumed", args.rows, exc, notes))
+            parts.discard("resume")
+    if "resume" in parts:
         same = _same_files(output, reference)
         seconds = killed["seconds"] + resumed["seconds"]
         line = Line(
@@ -436,18 +441,23 @@ def main() -> None:
         _remove(output, args.keep)
     spark_output = WORK / f"out-{run_id}-spark.csv"
     if "spark" in parts:
-        timing = timed_batch(
-            _batch_args(
-                home,
-                path,
-                spark_output,
-                "--engine",
-                "spark",
-                "--master",
-                args.master,
-                "--quiet",
+        try:
+            timing = timed_batch(
+                _batch_args(
+                    home,
+                    path,
+                    spark_output,
+                    "--engine",
+                    "spark",
+                    "--master",
+                    args.master,
+                    "--quiet",
+                )
             )
-        )
+        except subprocess.CalledProcessError as exc:
+            lines.append(_failed(f"spark {args.master}", args.rows, exc, notes))
+            parts.discard("spark")
+    if "spark" in parts:
         line = Line(
             f"spark {args.master}",
             args.rows,
@@ -505,6 +515,17 @@ def main() -> None:
     )
     for note in notes:
         print(note)
+
+
+def _failed(part: str, rows: int, exc: Exception, notes: list[str]) -> Line:
+    """A part that failed: in the table as such, its error in the notes."""
+    why = str(exc)
+    if isinstance(exc, subprocess.CalledProcessError) and exc.stderr:
+        why += ": " + bytes(exc.stderr).decode("utf-8", "replace")[-2000:]
+    notes.append(f"{part} FAILED: {why}")
+    line = Line(part, rows, 0.0, 0.0, 0.0, check="FAILED (see below)")
+    _progress(line)
+    return line
 
 
 def _progress(line: Line) -> None:
