@@ -1,22 +1,32 @@
-"""Batch screening at scale: rows/s, peak memory and recall of planted listed names.
+"""Batch screening at scale, the whole proof in one command: rows/s, peak memory, CPU,
+recall of planted listed names, a kill and resume, and Spark's output row for row.
 
-    python bench/batch.py [--rows 1000000] [--planted 0.01] [--workers 1,2] [--spark]
+    python bench/batch.py                      # 1,000,000 rows, every part
+    python bench/batch.py --rows 20000 --parts two,resume
+    python bench/batch.py --one-worker-rows 100000 --master local[2]
 
 Generates a synthetic customer file in bench/.work/ (never committed): people composed of
 real first and last names, and companies of real company words and legal forms, all
 taken from the innocent (negative) queries of ../shared/bench/dev_queries.csv; plus a
-known share of planted listed names, drawn from the benchmark lists' entities, a third
-of them with a light typo. It screens the file with `clearance batch` (CSV output) with
-1 and 2 worker processes (and with `--engine spark --master local[2]` when --spark is
-given) against the benchmark home (bench/_setup.py: the lists of
+known share of planted listed names (--planted, 1 %), drawn from the benchmark lists'
+entities, a third of them with a light typo. Every run is `clearance batch` (CSV output)
+in its own process, against the benchmark home (bench/_setup.py: the lists of
 ../shared/bench/lists.txt, index prebuilt, so its load is part of the time).
 
-Prints, per run: rows/s (wall clock); CPU seconds of the process tree and rows per CPU
-second (the figure that still means something on a machine shared with other work);
-the peak resident memory of the process tree (shared pages counted once per process: an
-upper bound); the recall of the planted names (found when an alerted hit is the planted
-entity, or has its primary name); and whether the output is byte for byte the first
-run's.
+Parts (--parts, default all):
+  two      2 worker processes: the reference output
+  one      1 worker process (on the first --one-worker-rows rows when given)
+  spark    --engine spark --master local[2] (--master)
+  resume   a 2-worker run SIGKILLed at a random point after its first checkpoint, then
+           `--resume`d: its output compared byte for byte with the reference
+  compare  Spark's output against the reference row for row: same rows, keys, alert
+           decisions, hit ids and scores (needs two and spark)
+
+Prints one table: rows/s (wall clock), CPU seconds of the whole process tree (sampled from
+/proc: worker processes, Spark's JVM and Python workers included), peak resident memory
+of the process tree (shared pages counted once per process: an upper bound), the recall
+of the planted names (found when an alerted hit is the planted entity or has its primary
+name), and the check of each output against the reference.
 """
 
 from __future__ import annotations
@@ -24,18 +34,23 @@ from __future__ import annotations
 import argparse
 import csv
 import filecmp
+import itertools
 import json
 import os
 import random
 import re
-import resource
+import signal
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._setup import SHARED, WORK, bench_home
-from bench._spark import timed_batch
+from bench._spark import _cpu_seconds, _rss_kb, _tree, timed_batch
 from clearance.model import Schema
 from clearance.screen import Screener
 from clearance.store import Store
@@ -143,91 +158,386 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
-def recall(output: Path, truth: Path) -> tuple[int, int]:
-    """(planted rows found, planted rows) in a CSV output."""
+def _rows(output: Path) -> Iterator[dict[str, str]]:
     csv.field_size_limit(1 << 30)
+    with output.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _truth(truth: Path, rows: int) -> dict[str, tuple[str, str]]:
     wanted: dict[str, tuple[str, str]] = {}
     with truth.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            wanted[row["row"]] = (row["entity_id"], _norm(row["listed_name"]))
+            if int(row["row"]) <= rows:
+                wanted[row["row"]] = (row["entity_id"], _norm(row["listed_name"]))
+    return wanted
+
+
+def _found(row: dict[str, str], target: tuple[str, str]) -> bool:
+    if row["match"] != "true":
+        return False
+    return any(
+        h["match"] and (h["id"] == target[0] or _norm(h["caption"]) == target[1])
+        for h in json.loads(row["hits_json"])
+    )
+
+
+def recall(output: Path, truth: Path, rows: int) -> tuple[int, int]:
+    """(planted rows found, planted rows) in a CSV output of the first ``rows`` rows."""
+    wanted = _truth(truth, rows)
     found = 0
-    with output.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            target = wanted.get(row["row"])
-            if target is None or row["match"] != "true":
-                continue
-            hits = json.loads(row["hits_json"])
-            if any(
-                h["match"]
-                and (h["id"] == target[0] or _norm(h["caption"]) == target[1])
-                for h in hits
-            ):
-                found += 1
+    for row in _rows(output):
+        target = wanted.get(row["row"])
+        if target is not None and _found(row, target):
+            found += 1
     return found, len(wanted)
 
 
+SAME = ("row", "key", "match", "hit_count", "hit_ids", "hit_scores", "top_score")
+
+
+def compare_rows(reference: Path, other: Path) -> tuple[int, int, list[str]]:
+    """Row for row: (rows compared, rows that differ in any of ``SAME`` or in the hits'
+    JSON, the first differences)."""
+    compared = differ = 0
+    shown: list[str] = []
+    for mine, theirs in itertools.zip_longest(_rows(reference), _rows(other)):
+        compared += 1
+        if mine is None or theirs is None:
+            differ += 1
+            shown.append(f"row {compared}: only in one output")
+            continue
+        bad = [c for c in (*SAME, "hits_json") if mine.get(c) != theirs.get(c)]
+        if len(bad) > 0:
+            differ += 1
+            if len(shown) < 5:
+                shown.append(f"row {mine['row']}: {', '.join(bad)} differ")
+    return compared, differ, shown
+
+
+@dataclass
+class Line:
+    part: str
+    rows: int
+    seconds: float
+    cpu: float
+    rss_mb: float
+    recall: tuple[int, int] | None = None
+    versus: str = "-"
+    check: str = "-"
+    notes: list[str] = field(default_factory=list)
+
+    def cells(self) -> list[str]:
+        found = (
+            "-"
+            if self.recall is None
+            else f"{self.recall[0]}/{self.recall[1]} = "
+            f"{self.recall[0] / max(self.recall[1], 1):.3f}"
+        )
+        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
+        return [
+            self.part,
+            f"{self.rows:,}",
+            f"{self.seconds:,.1f}",
+            f"{rate:,.0f}",
+            f"{self.cpu:,.0f}",
+            f"{self.rss_mb:,.0f}",
+            found,
+            self.versus,
+            self.check,
+        ]
+
+
+HEADER = [
+    "part",
+    "rows",
+    "seconds",
+    "rows/s",
+    "CPU s (tree)",
+    "peak RSS MB (tree)",
+    "planted recall",
+    "rows/s vs 2 workers",
+    "output check",
+]
+
+
+def _batch_args(home: Path, path: Path, output: Path, *extra: str) -> list[str]:
+    return ["--home", str(home), "batch", str(path), "--output", str(output), *extra]
+
+
+def prefix(path: Path, rows: int) -> Path:
+    """The file's header and first ``rows`` rows (one line a row: no quoted breaks)."""
+    out = path.with_name(f"{path.stem}-first-{rows}.csv")
+    if not out.is_file():
+        tmp = out.with_suffix(".tmp")
+        with path.open(encoding="utf-8") as src, tmp.open("w", encoding="utf-8") as dst:
+            dst.writelines(itertools.islice(src, rows + 1))
+        tmp.replace(out)
+    return out
+
+
+def killed_and_resumed(
+    home: Path, path: Path, output: Path, rows: int, rng: random.Random
+) -> tuple[dict[str, float], dict[str, float], int, int]:
+    """A 2-worker run SIGKILLed at a random point after its first checkpoint (once the
+    checkpoint has reached a random row count, then after a random part of the time
+    between checkpoints), and the `--resume` run: (killed run's timing, resumed run's
+    timing, rows done at the kill's checkpoint, rows the resumed run found done)."""
+    checkpoint = output.with_name(output.name + ".checkpoint.json")
+    # the usual 2 s between checkpoints, more often on a small file (done in seconds)
+    every = "2" if rows >= 100_000 else "0.1"
+    command = [
+        sys.executable,
+        "-m",
+        "clearance",
+        *_batch_args(home, path, output, "--workers", "2", "--quiet"),
+        "--checkpoint-every",
+        every,
+    ]
+    started = time.monotonic()
+    peak, cpu = 0, dict[int, float]()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    target: int | None = None
+    while process.poll() is None:
+        pids = _tree(process.pid)
+        peak = max(peak, sum(_rss_kb(p) for p in pids))
+        for pid in pids:
+            cpu[pid] = max(cpu.get(pid, 0.0), _cpu_seconds(pid))
+        if checkpoint.is_file():
+            done = json.loads(checkpoint.read_text(encoding="utf-8"))["rows_done"]
+            if target is None:  # the first checkpoint: choose where to kill
+                target = rng.randint(done, max(done, int(rows * 0.9)))
+            if done >= target:
+                time.sleep(rng.uniform(0.0, float(every)))
+                break
+        time.sleep(0.02)
+    if process.poll() is not None:
+        raise RuntimeError("the run ended before it could be killed: use more --rows")
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    killed = {
+        "seconds": time.monotonic() - started,
+        "peak_rss_mb": peak / 1024,
+        "cpu_seconds": sum(cpu.values()),
+    }
+    state = json.loads(checkpoint.read_text(encoding="utf-8"))
+    resumed = timed_batch(
+        [
+            *_batch_args(home, path, output, "--workers", "2", "--quiet", "--resume"),
+            "--checkpoint-every",
+            every,
+        ]
+    )
+    summary = json.loads(
+        output.with_name(output.name + ".summary.json").read_text(encoding="utf-8")
+    )
+    return killed, resumed, int(state["rows_done"]), int(summary["resumed_at_row"])
+
+
+def _same_files(one: Path, other: Path) -> bool:
+    return all(
+        filecmp.cmp(
+            one.with_name(one.name + suffix),
+            other.with_name(other.name + suffix),
+            shallow=False,
+        )
+        for suffix in ("", ".errors.csv")
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--planted", type=float, default=0.01)
-    parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--spark", action="store_true", help="also Spark local[2]")
-    parser.add_argument("--keep", action="store_true", help="keep the first output")
+    parser.add_argument(
+        "--parts",
+        default="two,one,spark,resume,compare",
+        help="which parts to run (default: all)",
+    )
+    parser.add_argument(
+        "--one-worker-rows",
+        type=int,
+        default=None,
+        help="time 1 worker on the first N rows only (the table says so)",
+    )
+    parser.add_argument("--master", default="local[2]", help="Spark master")
+    parser.add_argument("--seed", type=int, default=SEED, help="of the kill point")
+    parser.add_argument("--keep", action="store_true", help="keep the outputs")
     args = parser.parse_args()
+    parts = {p.strip() for p in args.parts.split(",") if p.strip()}
+    unknown = parts - {"two", "one", "spark", "resume", "compare"}
+    if len(unknown) > 0:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    if "compare" in parts:
+        parts |= {"two", "spark"}
+    if "resume" in parts:
+        parts.add("two")  # the reference it is compared with
     home = bench_home()
     path, truth = generate(args.rows, args.planted, home)
-    runs: list[tuple[str, list[str]]] = [
-        (f"local, {w} worker{'s' if w != '1' else ''}", ["--workers", w])
-        for w in args.workers.split(",")
-    ]
-    if args.spark:
-        runs.append(("spark local[2]", ["--engine", "spark", "--master", "local[2]"]))
-    print(f"input: {path} ({args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB)")
+    run_id = f"{args.rows}-{os.getpid()}"
+    reference = WORK / f"out-{run_id}-two.csv"
+    lines: list[Line] = []
+    notes: list[str] = []
+    load_before = os.getloadavg()
     print(
-        "| engine | rows | seconds | rows/s | CPU s | rows per CPU s | peak RSS (MB) "
-        "| planted recall | same output |"
+        f"input: {path} ({args.rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB); "
+        f"load average {load_before[0]:.1f} {load_before[1]:.1f} "
+        f"{load_before[2]:.1f}",
+        flush=True,
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    first: Path | None = None
-    for label, extra in runs:
-        slug = re.sub(r"\W+", "-", label)
-        output = WORK / f"out-{args.rows}-{slug}-{os.getpid()}.csv"  # ~1.5 kB a row
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        result = timed_batch(
-            [
-                "--home",
-                str(home),
-                "batch",
-                str(path),
-                "--output",
-                str(output),
-                *extra,
-                "--quiet",
-            ]
+    two_rate: float | None = None
+
+    def versus(line: Line) -> str:
+        if two_rate is None or line.seconds <= 0:
+            return "-"
+        return f"{(line.rows / line.seconds) / two_rate:.2f}x"
+
+    if "two" in parts:
+        timing = timed_batch(
+            _batch_args(home, path, reference, "--workers", "2", "--quiet")
         )
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-        found, planted = recall(output, truth)
-        same = "-"
-        if first is None:
-            first = output
-        else:
-            same = "yes" if filecmp.cmp(output, first, shallow=False) else "NO"
-            _remove(output)
-        print(
-            f"| {label} | {args.rows:,} | {result['seconds']:.1f} | "
-            f"{args.rows / result['seconds']:,.0f} | {cpu:,.0f} | {args.rows / cpu:,.0f} | "
-            f"{result['peak_rss_mb']:,.0f} | "
-            f"{found}/{planted} = {found / max(planted, 1):.3f} | {same} |",
-            flush=True,
+        line = Line(
+            "local, 2 workers",
+            args.rows,
+            timing["seconds"],
+            timing["cpu_seconds"],
+            timing["peak_rss_mb"],
+            recall(reference, truth, args.rows),
+            check="reference",
         )
-    if first is not None and not args.keep:
-        _remove(first)
+        two_rate = args.rows / timing["seconds"]
+        lines.append(line)
+        _progress(line)
+    if "resume" in parts:
+        output = WORK / f"out-{run_id}-resumed.csv"
+        try:
+            killed, resumed, at, resumed_at = killed_and_resumed(
+                home, path, output, args.rows, random.Random(args.seed)
+            )
+        except (subprocess.CalledProcessError, RuntimeError) as exc:
+            lines.append(_failed("killed, resumed", args.rows, exc, notes))
+            parts.discard("resume")
+    if "resume" in parts:
+        same = _same_files(output, reference)
+        seconds = killed["seconds"] + resumed["seconds"]
+        line = Line(
+            "local, 2 workers: killed, resumed",
+            args.rows,
+            seconds,
+            killed["cpu_seconds"] + resumed["cpu_seconds"],
+            max(killed["peak_rss_mb"], resumed["peak_rss_mb"]),
+            recall(output, truth, args.rows),
+            check=("byte-identical" if same else "DIFFERS")
+            + f" (SIGKILL at {killed['seconds']:,.0f} s, checkpoint row {at:,}; "
+            f"resumed from row {resumed_at:,})",
+        )
+        line.versus = versus(line)
+        lines.append(line)
+        _progress(line)
+        _remove(output, args.keep)
+    spark_output = WORK / f"out-{run_id}-spark.csv"
+    if "spark" in parts:
+        try:
+            timing = timed_batch(
+                _batch_args(
+                    home,
+                    path,
+                    spark_output,
+                    "--engine",
+                    "spark",
+                    "--master",
+                    args.master,
+                    "--quiet",
+                )
+            )
+        except subprocess.CalledProcessError as exc:
+            lines.append(_failed(f"spark {args.master}", args.rows, exc, notes))
+            parts.discard("spark")
+    if "spark" in parts:
+        line = Line(
+            f"spark {args.master}",
+            args.rows,
+            timing["seconds"],
+            timing["cpu_seconds"],
+            timing["peak_rss_mb"],
+            recall(spark_output, truth, args.rows),
+        )
+        line.versus = versus(line)
+        if "compare" in parts:
+            compared, differ, shown = compare_rows(reference, spark_output)
+            identical = _same_files(spark_output, reference)
+            line.check = f"{compared - differ:,}/{compared:,} rows the same" + (
+                "; files identical" if identical else "; files DIFFER"
+            )
+            notes.extend(f"spark: {text}" for text in shown)
+        lines.append(line)
+        _progress(line)
+        _remove(spark_output, args.keep)
+    if "one" in parts:
+        rows = min(args.one_worker_rows or args.rows, args.rows)
+        source = path if rows == args.rows else prefix(path, rows)
+        output = WORK / f"out-{run_id}-one.csv"
+        timing = timed_batch(
+            _batch_args(home, source, output, "--workers", "1", "--quiet")
+        )
+        label = "local, 1 worker" + (
+            "" if rows == args.rows else f" (first {rows:,} rows)"
+        )
+        line = Line(
+            label,
+            rows,
+            timing["seconds"],
+            timing["cpu_seconds"],
+            timing["peak_rss_mb"],
+            recall(output, truth, rows),
+        )
+        line.versus = versus(line)
+        if rows == args.rows and reference.is_file():
+            line.check = "identical" if _same_files(output, reference) else "DIFFERS"
+        lines.append(line)
+        _progress(line)
+        _remove(output, args.keep)
+    if reference.is_file():
+        _remove(reference, args.keep)
+    load_after = os.getloadavg()
+    print()
+    print("| " + " | ".join(HEADER) + " |")
+    print("|" + "---|" * len(HEADER))
+    for line in lines:
+        print("| " + " | ".join(line.cells()) + " |")
+    print(
+        f"\nload average before {load_before[0]:.1f}, after {load_after[0]:.1f} "
+        f"(1 min); {os.cpu_count()} cores"
+    )
+    for note in notes:
+        print(note)
 
 
-def _remove(output: Path) -> None:
+def _failed(part: str, rows: int, exc: Exception, notes: list[str]) -> Line:
+    """A part that failed: in the table as such, its error in the notes."""
+    why = str(exc)
+    if isinstance(exc, subprocess.CalledProcessError) and exc.stderr:
+        why += ": " + bytes(exc.stderr).decode("utf-8", "replace")[-2000:]
+    notes.append(f"{part} FAILED: {why}")
+    line = Line(part, rows, 0.0, 0.0, 0.0, check="FAILED (see below)")
+    _progress(line)
+    return line
+
+
+def _progress(line: Line) -> None:
+    print("  done: " + " | ".join(line.cells()), flush=True)
+
+
+def _remove(output: Path, keep: bool) -> None:
+    if keep:
+        return
     for path in output.parent.glob(output.name + "*"):
-        path.unlink()
+        if path.is_file():
+            path.unlink()
 
 
 if __name__ == "__main__":

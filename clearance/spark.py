@@ -56,7 +56,14 @@ from clearance.screen import (
 )
 from clearance.store import View
 
-__all__ = ["batch_engine", "output_schema", "screen", "session", "spark_engine"]
+__all__ = [
+    "PHASES",
+    "batch_engine",
+    "output_schema",
+    "screen",
+    "session",
+    "spark_engine",
+]
 
 # Spark types of the output columns that are not text (see clearance.screen.OUTPUT_COLUMNS)
 _TYPES: dict[str, DataType] = {
@@ -74,6 +81,8 @@ STAGE_ROWS = 50_000  # rows per staged Parquet file: bounded driver memory
 ROWS_PER_PARTITION = 10_000  # one task's rows: small enough to balance 2 cores or 200
 OUT_CHUNK = 1_000  # output rows handed back to the batch writer at a time
 PROGRESS_SECONDS = 0.5  # how often Spark's finished tasks are polled for progress
+# what a Spark batch run does in turn (spark_engine's on_phase)
+PHASES = ("staging the input", "screening on Spark", "writing the output")
 
 # One loaded index per Python worker process, keyed by the shipped file's name. Spark
 # keeps its Python workers between tasks (spark.python.worker.reuse, on by default), so
@@ -285,6 +294,7 @@ def spark_engine(
     *,
     work_dir: Path,
     on_progress: Callable[[int, float], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> Engine:
     """The Spark engine for ``clearance.screen.run_batch``: the batch runner reads the
     input and writes the output, summary and errors file as for the local engine; this
@@ -296,7 +306,10 @@ def spark_engine(
 
     Args:
         on_progress: called from a polling thread while Spark screens, with the rows
-            screened so far (estimated from the finished tasks) and their share.
+            screened so far (estimated from the finished tasks: Spark tells no more)
+            and their share; last with all the rows and 1.0 when its job is done.
+        on_phase: called with ``PHASES`` as the run enters them: staging the input,
+            screening on Spark, handing the rows back to the writer.
     """
     return partial(
         _run,
@@ -304,6 +317,7 @@ def spark_engine(
         master=master,
         work_dir=work_dir,
         on_progress=on_progress,
+        on_phase=on_phase,
     )
 
 
@@ -314,6 +328,7 @@ def batch_engine(
     *,
     master: str = "local[*]",
     on_progress: Callable[[int, float], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> tuple[Engine, str]:
     """What ``clearance batch --engine spark`` runs: the Spark engine over the saved
     index of ``view`` (built and saved first if there is none; the driver does not keep
@@ -328,6 +343,7 @@ def batch_engine(
         master,
         work_dir=output.with_name(output.name + ".spark"),
         on_progress=on_progress,
+        on_phase=on_phase,
     )
     return engine, key
 
@@ -343,10 +359,16 @@ def _run(
     master: str,
     work_dir: Path,
     on_progress: Callable[[int, float], None] | None,
+    on_phase: Callable[[str], None] | None,
 ) -> Iterator[list[OutputRow]]:
+    def phase(name: str) -> None:
+        if on_phase is not None:
+            on_phase(name)
+
     shutil.rmtree(work_dir, ignore_errors=True)  # what an interrupted run left
     staged, screened = work_dir / "input", work_dir / "output"
     try:
+        phase(PHASES[0])
         total = _stage(chunks, columns, staged)
         if total == 0:
             return
@@ -383,11 +405,15 @@ def _run(
             result = df.mapInPandas(work, renamed).sortWithinPartitions(
                 f"o{names.index('row')}"
             )
+            phase(PHASES[1])
             with _watching(spark, partitions, total, on_progress):
                 result.write.parquet(str(screened))
+            if on_progress is not None:
+                on_progress(total, 1.0)
         finally:
             if running is None:
                 spark.stop()
+        phase(PHASES[2])
         yield from _merged(screened, names)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -60,7 +60,7 @@ class _RowsPerSecond(ProgressColumn):
 
 def _progress(console: Console) -> Progress:
     return Progress(
-        TextColumn("screening"),
+        TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         _RowsPerSecond(),
@@ -169,20 +169,32 @@ def batch_command(
     if engine not in ("local", "spark"):
         raise InvalidQuery("--engine", f"{engine!r}: use local or spark")
     progress = _progress(console)
-    task = progress.add_task("rows", total=1.0, rows=0)
+    task = progress.add_task("screening", total=1.0, rows=0)
 
     def advance(rows: int, share: float) -> None:
         if not progress.live.is_started:  # once the input is known to be readable
             progress.start()
         progress.update(task, completed=share, rows=rows)
 
+    def phase(name: str) -> None:
+        if not progress.live.is_started:
+            progress.start()
+        progress.update(task, description=name)
+
     with c.store() as store:
         view = c.view(store, as_of)
         screener: Screener | None = None
         spark: Engine | None = None
         if engine == "spark":
+            # Spark reports the rows it has screened; the runner's own count (rows
+            # written) would start again from 0 once Spark hands the rows back
             spark, key = _spark_engine(
-                view, c.settings.home / "index", output, master, advance
+                view,
+                c.settings.home / "index",
+                output,
+                master,
+                None if quiet else advance,
+                None if quiet else phase,
             )
         else:
             screener = Screener(view, c.settings.home / "index")
@@ -202,7 +214,7 @@ def batch_command(
                 workers=count,
                 resume=resume,
                 settings=settings,
-                on_progress=None if quiet else advance,
+                on_progress=None if quiet or spark is not None else advance,
                 checkpoint_seconds=checkpoint_every,
                 engine=spark,
             )
@@ -235,7 +247,8 @@ def _spark_engine(
     index_folder: Path,
     output: Path,
     master: str,
-    advance: Callable[[int, float], None],
+    advance: Callable[[int, float], None] | None,
+    phase: Callable[[str], None] | None,
 ) -> tuple[Engine, str]:
     try:
         from clearance import spark  # the optional extra: imported only when asked
@@ -245,16 +258,20 @@ def _spark_engine(
             f"spark needs the spark extra: pip install 'clearance[spark]' ({exc})",
         ) from None
     return spark.batch_engine(
-        view, index_folder, output, master=master, on_progress=advance
+        view, index_folder, output, master=master, on_progress=advance, on_phase=phase
     )
 
 
-def portfolio_table(summary: PortfolioSummary, output: Path) -> Table:
+def portfolio_table(
+    summary: PortfolioSummary, output: Path, on: date, lists_on: date | None
+) -> Table:
+    lists = "current lists" if lists_on is None else f"lists as of {lists_on}"
     table = Table(
         title=f"{summary.listed:,} of {summary.holdings:,} holdings listed "
-        f"({summary.name_match_only:,} on the issuer name only): {output}"
+        f"({summary.name_match_only:,} on the issuer name only): {output}",
+        caption=f"status on {on}; {lists}",
     )
-    for column in ("row", "holding", "listed entity", "basis", "status"):
+    for column in ("row", "holding", "listed entity", "basis", f"status on {on}"):
         table.add_column(column)
     for row in summary.listed_rows:
         held = [str(row[c]) for c in row if c not in PORTFOLIO_SHOWN and row[c]]
@@ -272,8 +289,8 @@ def portfolio_table(summary: PortfolioSummary, output: Path) -> Table:
 
 
 PORTFOLIO_SHOWN = {
-    "row", "listed", "status", "match_basis", "name_match_only", "name_score",
-    "matched_id", "matched_entity", "matched_list", "programs", "listed_on",
+    "row", "listed", "status", "status_date", "match_basis", "name_match_only",
+    "name_score", "matched_id", "matched_entity", "matched_list", "programs", "listed_on",
     "effective_on", "purchase_prohibited_on", "divestment_deadline", "legal_effect",
     "legal_effect_text", "other_matches", "error",
 }  # fmt: skip
@@ -299,8 +316,17 @@ def portfolio_command(
         str | None,
         typer.Option(
             "--as-of",
-            help="State the status on this date, against the lists as they stood then "
-            "(default: today, current lists).",
+            help="Check against the lists as they stood on this date (default: the "
+            "current lists).",
+        ),
+    ] = None,
+    status_date: Annotated[
+        str | None,
+        typer.Option(
+            "--status-date",
+            help="State the status (purchase prohibited, divestment deadline) on this "
+            "date (default: the --as-of date, else today).",
+            show_default=False,
         ),
     ] = None,
     threshold: Annotated[
@@ -322,9 +348,12 @@ def portfolio_command(
     """Check a portfolio against NS-CMIC and the other lists with a securities effect:
     ISIN and ticker exactly, issuer names through the matching engine (flagged when
     only the name matched), with listing, effective and divestment dates and the status
-    on the date. Exit code 1 if any holding could not be checked."""
+    on the status date. Exit code 1 if any holding could not be checked."""
     c = main._ctx(ctx)
-    on = date.today() if as_of is None else main.parse_date(as_of, "--as-of")
+    lists_on = None if as_of is None else main.parse_date(as_of, "--as-of")
+    on = lists_on or date.today()
+    if status_date is not None:
+        on = main.parse_date(status_date, "--status-date")
     with c.store() as store:
         screener = Screener(c.view(store, as_of), c.settings.home / "index")
         summary = run_portfolio(
@@ -345,12 +374,13 @@ def portfolio_command(
                 "listed": summary.listed,
                 "name_match_only": summary.name_match_only,
                 "errors": summary.errors,
-                "as_of": on.isoformat(),
+                "as_of": None if lists_on is None else lists_on.isoformat(),
+                "status_date": on.isoformat(),
                 "listed_holdings": summary.listed_rows,
             }
         )
     else:
-        Console(soft_wrap=False).print(portfolio_table(summary, output))
+        Console(soft_wrap=False).print(portfolio_table(summary, output, on, lists_on))
     if summary.errors > 0:
         raise typer.Exit(main.EXIT_INPUT)
 

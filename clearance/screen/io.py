@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from clearance.screen.batch import (
     BadRow,
     ColumnMap,
     OutputRow,
+    OutputValue,
     Record,
     Row,
     contract_json,
@@ -51,7 +53,7 @@ DELIMITERS = ",;\t|"
 WHOLE_LINE = "\x1f"  # a one-column file: the whole line is the value, commas and all
 _SNIFF_BYTES = 1 << 16
 _PARQUET_BATCH = 10_000
-PART_ROWS = 50_000  # Parquet output: rows per part file (and per row group)
+PART_ROWS = 10_000  # Parquet output: rows per row group (~50 MB of screened rows)
 _JSON_PEEK = 1000  # JSON lines: columns are the keys met in the first lines
 
 
@@ -525,12 +527,60 @@ def open_table(
 # --- writers ---------------------------------------------------------------------------
 
 
-def _csv_value(value: object) -> str:
-    if value is None:
+class RowEncoder:
+    """Output rows as the bytes of a CSV or JSON lines output. Picklable: a batch's
+    worker processes encode the rows they screen, and the writing process only writes
+    bytes."""
+
+    def __init__(
+        self, columns: Sequence[str], kind: str, *, contract: bool = True
+    ) -> None:
+        """Args:
+        contract: JSON lines in the ``clearance batch`` contract (else flat rows).
+        """
+        self.columns, self.kind, self.contract = list(columns), kind, contract
+
+    def _values(self, row: OutputRow) -> list[OutputValue]:
+        if list(row) == self.columns:  # the usual case: every column, in order
+            return list(row.values())
+        return [row.get(c) for c in self.columns]  # e.g. a bad row: no input columns
+
+    def encode(self, rows: Sequence[OutputRow]) -> bytes:
+        if self.kind == "jsonl":
+            if self.contract:
+                text = "".join(contract_json(r) + "\n" for r in rows)
+            else:
+                text = "".join(
+                    json.dumps({c: r.get(c) for c in self.columns}, ensure_ascii=False)
+                    + "\n"
+                    for r in rows
+                )
+            return text.encode("utf-8")
+        if self.kind != "csv":
+            raise ValueError(f"no encoding for {self.kind} output")
+        lines = [",".join([_csv_field(v) for v in self._values(r)]) for r in rows]
+        return ("\n".join(lines) + "\n").encode("utf-8") if len(lines) > 0 else b""
+
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]').search
+
+
+def _csv_field(value: OutputValue) -> str:
+    """A CSV field as ``csv.writer`` writes it (minimal quoting, None empty; booleans
+    ``true``/``false``), twice as fast on the long JSON values of a batch output; and a
+    carriage return is quoted too (``csv`` leaves it bare when lines end in a line
+    feed, and a reader then sees a line break)."""
+    if isinstance(value, str):
+        text = value
+    elif value is None:
         return ""
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    else:
+        text = str(value)
+    if _NEEDS_QUOTES(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
 
 
 class RowWriter:
@@ -554,7 +604,9 @@ class RowWriter:
         """
         self.path, self.columns, self.kind = path, columns, kind
         self.types = OUTPUT_TYPES if types is None else types
-        self.contract = contract
+        self.encoder = (
+            None if kind == "parquet" else RowEncoder(columns, kind, contract=contract)
+        )
         self._pending: list[OutputRow] = []  # Parquet rows not yet in a part
         if kind == "parquet":
             self._parts = path.with_name(path.name + ".parts")
@@ -579,23 +631,17 @@ class RowWriter:
         return buffer.getvalue().encode("utf-8")
 
     def write(self, rows: Sequence[OutputRow]) -> None:
-        if self.kind == "parquet":
+        if self.encoder is None:
             self._pending.extend(rows)
             if len(self._pending) >= PART_ROWS:
                 self._write_part()
-        elif self.kind == "jsonl":
-            if self.contract:
-                text = "".join(contract_json(r) + "\n" for r in rows)
-            else:
-                text = "".join(
-                    json.dumps({c: r.get(c) for c in self.columns}, ensure_ascii=False)
-                    + "\n"
-                    for r in rows
-                )
-            self._handle.write(text.encode("utf-8"))
         else:
-            values = [[_csv_value(r.get(c)) for c in self.columns] for r in rows]
-            self._handle.write(self._csv_lines(values))
+            self._handle.write(self.encoder.encode(rows))
+
+    def write_encoded(self, data: bytes) -> None:
+        """Write rows already encoded by ``self.encoder`` (CSV and JSON lines)."""
+        assert self.encoder is not None, "Parquet output takes rows"
+        self._handle.write(data)
 
     def _write_part(self) -> None:
         import pyarrow as pa
@@ -624,21 +670,42 @@ class RowWriter:
         return self._part if self.kind == "parquet" else self._handle.tell()
 
     def close(self, finished: bool) -> None:
-        """Close; a finished Parquet output is assembled from its parts, row group by
-        row group (bounded memory)."""
+        """Close; a finished Parquet output is assembled from its parts (bounded
+        memory).
+
+        The parts end wherever a checkpoint fell, so an interrupted and resumed run
+        has other parts than an uninterrupted one. Their rows are therefore cut
+        again into row groups of exactly ``PART_ROWS`` rows, each written from one
+        contiguous table: the file's bytes then depend on the rows alone (and the
+        pyarrow version, which Parquet's ``created_by`` names), and a resumed run
+        writes the same file, byte for byte, as an uninterrupted one.
+        """
         if self.kind != "parquet":
             self._handle.close()
             return
         if not finished:
             return
         self._write_part()
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         schema = parquet_schema(self.columns, self.types)
         tmp = self.path.with_name(self.path.name + ".tmp")
         with pq.ParquetWriter(tmp, schema) as writer:
+            waiting: list[Any] = []  # tables of fewer than PART_ROWS rows in all
+            count = 0
             for part in sorted(self._parts.glob("part-*.parquet")):
-                writer.write_table(pq.read_table(part, schema=schema))
+                table = pq.read_table(part, schema=schema)
+                waiting.append(table)
+                count += table.num_rows
+                while count >= PART_ROWS:
+                    rows = pa.concat_tables(waiting).combine_chunks()
+                    group = rows.slice(0, PART_ROWS).combine_chunks()
+                    writer.write_table(group, row_group_size=PART_ROWS)
+                    waiting, count = [rows.slice(PART_ROWS)], count - PART_ROWS
+            if count > 0:
+                rows = pa.concat_tables(waiting).combine_chunks()
+                writer.write_table(rows, row_group_size=PART_ROWS)
         tmp.replace(self.path)
         for part in self._parts.glob("part-*.parquet"):
             part.unlink()

@@ -44,7 +44,8 @@ BASIS_ISIN, BASIS_TICKER, BASIS_NAME = "isin", "ticker", "issuer name"
 PORTFOLIO_COLUMNS: tuple[str, ...] = (
     "row",  # 1-based data row number of the holdings file
     "listed",  # the issuer or the security is on a list with a securities effect
-    "status",  # as of the date: "purchase prohibited since 2021-08-02; ..."
+    "status",  # on status_date: "purchase prohibited since 2021-08-02; ..."
+    "status_date",  # the date the status is stated for (--status-date)
     "match_basis",  # "isin", "ticker" or "issuer name"
     "name_match_only",  # only the issuer name matched: review it
     "name_score",  # the name match's score (0..1), when the name decided
@@ -204,12 +205,14 @@ def check_holding(
 
     Args:
         columns: resolved ``HoldingColumns``.
-        on: the date the status is stated for (the lists screened should be those in
-            force then: pass a screener over ``store.as_of(on)``).
+        on: the date the status is stated for. The screener's lists are a separate
+            choice: a screener over ``store.as_of(d)`` checks the holding against
+            the lists as they stood on ``d`` (``clearance portfolio --as-of``), and
+            ``on`` may be another date (``--status-date``).
         threshold: the alert threshold for issuer names (default: calibrated).
     """
     out: OutputRow = dict.fromkeys(PORTFOLIO_COLUMNS)
-    out.update(row=row, listed=False, name_match_only=False)
+    out.update(row=row, listed=False, name_match_only=False, status_date=_iso(on))
     if isinstance(record, BadRow):
         out["error"] = record.reason
         return out

@@ -38,7 +38,13 @@ from clearance.screen.batch import (
     output_columns,
     screen_record,
 )
-from clearance.screen.io import RowWriter, Table, open_table, output_format
+from clearance.screen.io import (
+    RowEncoder,
+    RowWriter,
+    Table,
+    open_table,
+    output_format,
+)
 from clearance.screen.single import screen
 
 CHUNK_ROWS = 200  # rows per task sent to a worker: large enough to amortise the IPC
@@ -48,11 +54,26 @@ _PR_SET_PDEATHSIG = 1  # prctl option (Linux): a signal for when the parent dies
 _SEP = " / "
 
 Chunk = list[tuple[int, Record | BadRow]]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A screened chunk ready for the files: what a worker process sends back instead
+    of its rows, so that the writing process only writes (and little crosses between
+    the processes)."""
+
+    last_row: int  # the chunk's last row number
+    output: bytes | list[OutputRow]  # encoded rows (CSV, JSON lines); Parquet: rows
+    errors: bytes  # its lines of the errors file
+    summary: BatchSummary  # its rows counted
+
+
 # an engine screens chunks of (row number, record) into output rows, in input order:
 # (chunks, input columns, resolved mapping, threshold, limit) -> chunks of output rows
+# (or of Blocks, as the local engine's workers make them)
 Engine = Callable[
     [Iterable[Chunk], list[str], ColumnMap, float | None, int],
-    Iterator[list[OutputRow]],
+    Iterator[list[OutputRow]] | Iterator[list[OutputRow] | Block],
 ]
 _WORKER: RowScreener | None = None  # set in the parent before forking the workers
 _INDEX: tuple[MatchIndex, Weights | None] | None = None  # the same, for screen_queries
@@ -92,6 +113,19 @@ class BatchSummary:
                     if len(value) > 0:
                         counts[value] = counts.get(value, 0) + 1
 
+    def merge(self, other: BatchSummary) -> None:
+        """Add the counts of ``other`` (the rows of one block)."""
+        self.rows += other.rows
+        self.alerts += other.alerts
+        self.errors += other.errors
+        self.warnings += other.warnings
+        for mine, theirs in (
+            (self.alerts_by_list, other.alerts_by_list),
+            (self.alerts_by_legal_effect, other.alerts_by_legal_effect),
+        ):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -108,18 +142,45 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)  # the parent died before prctl took effect
 
 
+def make_block(rows: list[OutputRow], encoder: RowEncoder | None) -> Block:
+    """The output, errors-file lines and counts of screened rows (``encoder``: the
+    output's, None for Parquet)."""
+    summary = BatchSummary()
+    for row in rows:
+        summary.add(row)
+    return Block(
+        last_row=int(rows[-1]["row"] or 0),
+        output=rows if encoder is None else encoder.encode(rows),
+        errors=error_lines(rows),
+        summary=summary,
+    )
+
+
 def _screen_chunk(
-    chunk: Chunk, mapping: ColumnMap, threshold: float | None, limit: int
-) -> list[OutputRow]:
+    chunk: Chunk,
+    mapping: ColumnMap,
+    threshold: float | None,
+    limit: int,
+    encoder: RowEncoder | None,
+) -> Block:
     assert _WORKER is not None, "worker started without an index"
-    return [
+    rows = [
         screen_record(_WORKER, r, mapping, row=n, threshold=threshold, limit=limit)
         for n, r in chunk
     ]
+    return make_block(rows, encoder)
 
 
-def local_engine(screener: RowScreener, workers: int) -> Engine:
-    """The single-machine engine: ``screen_chunks`` over ``workers`` processes."""
+def local_engine(
+    screener: RowScreener,
+    workers: int,
+    encoder: RowEncoder | None = None,
+    *,
+    blocks: bool = False,
+) -> Engine:
+    """The single-machine engine: ``screen_chunks`` over ``workers`` processes; with
+    ``blocks``, each chunk comes back as a ``Block`` made where it was screened (the
+    rows encoded by ``encoder``, or kept for Parquet when it is None)."""
 
     def run(
         chunks: Iterable[Chunk],
@@ -127,14 +188,26 @@ def local_engine(screener: RowScreener, workers: int) -> Engine:
         mapping: ColumnMap,
         threshold: float | None,
         limit: int,
-    ) -> Iterator[list[OutputRow]]:
-        return screen_chunks(
-            screener,
-            chunks,
-            mapping,
-            threshold=threshold,
-            limit=limit,
-            workers=workers,
+    ) -> Iterator[list[OutputRow] | Block]:
+        if blocks:
+            return screen_blocks(
+                screener,
+                chunks,
+                mapping,
+                threshold=threshold,
+                limit=limit,
+                workers=workers,
+                encoder=encoder,
+            )
+        return iter(
+            screen_chunks(
+                screener,
+                chunks,
+                mapping,
+                threshold=threshold,
+                limit=limit,
+                workers=workers,
+            )
         )
 
     return run
@@ -151,21 +224,46 @@ def screen_chunks(
 ) -> Iterator[list[OutputRow]]:
     """Screened chunks in input order; with ``workers`` > 1 over forked processes that
     share the parent's loaded index, at most a few chunks per worker in flight."""
+    for block in screen_blocks(
+        screener,
+        chunks,
+        mapping,
+        threshold=threshold,
+        limit=limit,
+        workers=workers,
+        encoder=None,
+    ):
+        assert isinstance(block.output, list)
+        yield block.output
+
+
+def screen_blocks(
+    screener: RowScreener,
+    chunks: Iterable[Chunk],
+    mapping: ColumnMap,
+    *,
+    threshold: float | None,
+    limit: int,
+    workers: int,
+    encoder: RowEncoder | None,
+) -> Iterator[Block]:
+    """``Block``s of the screened chunks, in input order, made in the worker processes
+    (``workers`` > 1: forked, sharing the parent's loaded index, at most a few chunks
+    per worker in flight) or in this one."""
     global _WORKER
     if workers <= 1:
-        for chunk in chunks:
-            yield [
-                screen_record(
-                    screener, r, mapping, row=n, threshold=threshold, limit=limit
-                )
-                for n, r in chunk
-            ]
+        _WORKER = screener
+        try:
+            for chunk in chunks:
+                yield _screen_chunk(chunk, mapping, threshold, limit, encoder)
+        finally:
+            _WORKER = None
         return
     _WORKER = screener
     try:
         yield from _forked(
             _screen_chunk,
-            ((chunk, mapping, threshold, limit) for chunk in chunks),
+            ((chunk, mapping, threshold, limit, encoder) for chunk in chunks),
             workers,
         )
     finally:
@@ -277,25 +375,33 @@ class _Errors:
             self.handle.seek(offset)
 
     def _write(self, rows: list[list[Any]]) -> None:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
-        self.handle.write(buffer.getvalue().encode("utf-8"))
+        self.handle.write(_csv_bytes(rows))
 
-    def add(self, rows: Sequence[OutputRow]) -> None:
-        bad = [
-            [r["row"], r["key"], r["error"], "no"]
-            if r["error"] is not None
-            else [r["row"], r["key"], r["warning"], "yes"]
-            for r in rows
-            if r["error"] is not None or r["warning"] is not None
-        ]
-        if len(bad) > 0:
-            self._write(bad)
+    def write(self, lines: bytes) -> None:
+        self.handle.write(lines)
 
     def flush(self) -> int:
         self.handle.flush()
         os.fsync(self.handle.fileno())
         return self.handle.tell()
+
+
+def _csv_bytes(rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def error_lines(rows: Sequence[OutputRow]) -> bytes:
+    """The errors file's lines for these rows (see ``_Errors``)."""
+    bad = [
+        [r["row"], r["key"], r["error"], "no"]
+        if r["error"] is not None
+        else [r["row"], r["key"], r["warning"], "yes"]
+        for r in rows
+        if r["error"] is not None or r["warning"] is not None
+    ]
+    return _csv_bytes(bad) if len(bad) > 0 else b""
 
 
 def _identity(
@@ -418,19 +524,27 @@ def run_batch(
             if engine is None:
                 if screener is None:
                     raise ValueError("run_batch needs a screener or an engine")
-                engine = local_engine(screener, workers)
-            for out_rows in engine(
+                engine = local_engine(screener, workers, writer.encoder, blocks=True)
+            for item in engine(
                 _chunks(rows, chunk_rows),
                 table.columns,
                 table.mapping,
                 threshold,
                 limit,
             ):
-                writer.write(out_rows)
-                errors.add(out_rows)
-                for row in out_rows:
-                    summary.add(row)
-                done = int(out_rows[-1]["row"] or done)
+                block = item if isinstance(item, Block) else None
+                if block is None:
+                    assert isinstance(item, list)
+                    if len(item) == 0:
+                        continue
+                    block = make_block(item, writer.encoder)
+                if isinstance(block.output, bytes):
+                    writer.write_encoded(block.output)
+                else:
+                    writer.write(block.output)
+                errors.write(block.errors)
+                summary.merge(block.summary)
+                done = block.last_row
                 if on_progress is not None:
                     on_progress(done, table.done())
                 if time.monotonic() - last >= checkpoint_seconds:

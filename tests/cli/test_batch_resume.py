@@ -1,6 +1,7 @@
 """``clearance batch --resume`` after the process is killed (SIGKILL) mid-run: the
-finished output is byte for byte that of an uninterrupted run, over a small real store
-(the OFAC non-SDN CSV of 19 Dec 2025). Also: 2 worker processes write what 1 writes."""
+finished output (CSV, Parquet) is byte for byte that of an uninterrupted run, over a
+small real store (the OFAC non-SDN CSV of 19 Dec 2025). Also: 2 worker processes
+write what 1 writes."""
 
 from __future__ import annotations
 
@@ -90,14 +91,11 @@ def test_two_workers_write_the_same_bytes_as_one(
     assert output.read_bytes() == uninterrupted.read_bytes()
 
 
-def test_resume_after_sigkill_gives_the_uninterrupted_output(
-    cons_home: Path, customers: Path, uninterrupted: Path
-) -> None:
-    output = customers.with_name("killed.csv")
-    checkpoint = customers.with_name("killed.csv.checkpoint.json")
-    args = [str(customers), "--output", str(output), "--checkpoint-every", "0"]
+def _kill_after_a_checkpoint(home: Path, args: list[str], checkpoint: Path) -> int:
+    """Start a 2-worker run, SIGKILL it once its checkpoint has 200 rows or more, check
+    that no worker is left; the rows done at the last checkpoint."""
     process = subprocess.Popen(
-        command(cons_home, *args, "--workers", "2"),
+        command(home, *args, "--workers", "2"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -120,6 +118,17 @@ def test_resume_after_sigkill_gives_the_uninterrupted_output(
     assert not any(Path(f"/proc/{w}").exists() for w in workers)  # no orphan left
     state = json.loads(checkpoint.read_text())
     assert 0 < state["rows_done"] < ROWS  # killed mid-run, after a checkpoint
+    return int(state["rows_done"])
+
+
+def test_resume_after_sigkill_gives_the_uninterrupted_output(
+    cons_home: Path, customers: Path, uninterrupted: Path
+) -> None:
+    output = customers.with_name("killed.csv")
+    checkpoint = customers.with_name("killed.csv.checkpoint.json")
+    args = [str(customers), "--output", str(output), "--checkpoint-every", "0"]
+    rows_done = _kill_after_a_checkpoint(cons_home, args, checkpoint)
+    state = json.loads(checkpoint.read_text())
     assert output.stat().st_size >= state["output_offset"]
     resumed = run(cons_home, *args, "--resume")
     assert resumed.returncode == 1, resumed.stderr
@@ -128,10 +137,28 @@ def test_resume_after_sigkill_gives_the_uninterrupted_output(
     assert errors == customers.with_name("whole.csv.errors.csv").read_text()
     summary = json.loads(customers.with_name("killed.csv.summary.json").read_text())
     whole = json.loads(customers.with_name("whole.csv.summary.json").read_text())
-    assert summary["resumed_at_row"] == state["rows_done"]
+    assert summary["resumed_at_row"] == rows_done
     for key in ("rows", "alerts", "errors", "alerts_by_list", "alerts_by_legal_effect"):
         assert summary[key] == whole[key]
     assert not checkpoint.exists()
+
+
+def test_parquet_resume_after_sigkill_gives_the_uninterrupted_file(
+    cons_home: Path, customers: Path
+) -> None:
+    whole = customers.with_name("whole.parquet")
+    done = run(cons_home, str(customers), "--output", str(whole), "--workers", "1")
+    assert done.returncode == 1, done.stderr
+    output = customers.with_name("killed.parquet")
+    checkpoint = customers.with_name("killed.parquet.checkpoint.json")
+    args = [str(customers), "--output", str(output), "--checkpoint-every", "0"]
+    _kill_after_a_checkpoint(cons_home, args, checkpoint)
+    parts = customers.with_name("killed.parquet.parts")
+    assert len(list(parts.glob("part-*.parquet"))) >= 1  # one part per checkpoint
+    resumed = run(cons_home, *args, "--resume")
+    assert resumed.returncode == 1, resumed.stderr
+    assert output.read_bytes() == whole.read_bytes()
+    assert not parts.exists() and not checkpoint.exists()
 
 
 def test_resume_refuses_a_checkpoint_of_other_options(

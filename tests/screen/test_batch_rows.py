@@ -11,6 +11,7 @@ import pytest
 
 from clearance.errors import InvalidQuery
 from clearance.ingest import update_from_directory
+from clearance.match import Query
 from clearance.screen import (
     OUTPUT_COLUMNS,
     BadRow,
@@ -19,6 +20,8 @@ from clearance.screen import (
     Row,
     Screener,
     contract_json,
+    hit_json,
+    hits_text,
     output_columns,
     result_json,
     screen_record,
@@ -144,3 +147,26 @@ def test_index_screener_from_the_saved_file_gives_the_same_rows(
         assert screen_record(alone, record, mapping, row=1) == screen_record(
             screener, record, mapping, row=1
         )
+
+
+@pytest.mark.realdata
+def test_hits_text_is_the_json_of_the_hits_byte_for_byte(
+    screener: Screener,
+) -> None:
+    """The batch writes the hits with ``hits_text``, not ``json.dumps``: the same text
+    for listed names (every 9th entity's), misspellings, non-Latin and empty results."""
+    names = [e.caption for e in screener.index.entities[::9]]
+    names += [
+        "Hikvison Digitl",
+        "华为技术有限公司",
+        'Acme "Quoted" \\ Ltd',
+        "Zzyzx Qwerty",
+    ]
+    seen_evidence = 0
+    for name in names:
+        hits = screener.screen(Query(name=name))
+        expected = json.dumps([hit_json(h) for h in hits], ensure_ascii=False)
+        assert hits_text(hits) == expected, name
+        seen_evidence += sum(len(h.evidence) for h in hits)
+    assert seen_evidence > 100  # not vacuous: many hits with their evidence
+    assert hits_text([]) == "[]"

@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,15 +17,22 @@ import pytest
 from openpyxl import Workbook
 
 from clearance.errors import InvalidQuery
+from clearance.match import Hit, Query
 from clearance.screen import (
     OUTPUT_COLUMNS,
     BadRow,
+    Block,
     ColumnMap,
+    Engine,
+    RowEncoder,
     RowWriter,
     file_format,
+    local_engine,
     open_table,
     output_columns,
+    run_batch,
 )
+from clearance.screen import io as screen_io
 from clearance.screen.batch import OutputRow, Record
 
 
@@ -253,3 +262,86 @@ def test_parquet_output_resumes_from_its_flushed_parts(tmp_path: Path) -> None:
     resumed.write([_row(3)])
     resumed.close(True)
     assert pq.read_table(path).column("row").to_pylist() == [1, 3]
+
+
+def test_csv_encoder_writes_what_the_csv_module_writes(tmp_path: Path) -> None:
+    columns = output_columns(["name", "note"])
+    tricky = ["a,b", 'say "hi"', "two\nlines", " padded ", "", "é 海", '[{"a": "b"}]']
+    rows = [
+        _row(i, note=value, top_score=0.25 * i, match=i % 2 == 0)
+        for i, value in enumerate(tricky, start=1)
+    ]
+    rows.append({"row": 9, "key": "9", "match": False, "error": "bad"})  # no inputs
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    for row in rows:
+        values = [row.get(c) for c in columns]
+        writer.writerow(
+            [("true" if v else "false") if isinstance(v, bool) else v for v in values]
+        )
+    encoded = RowEncoder(columns, "csv").encode(rows)
+    assert encoded.decode("utf-8") == expected.getvalue()
+
+
+def test_csv_encoder_quotes_a_carriage_return(tmp_path: Path) -> None:
+    columns = output_columns(["name"])
+    path = tmp_path / "out.csv"
+    path.write_bytes(RowEncoder(columns, "csv").encode([_row(1, name="a\rb")]))
+    with path.open(newline="", encoding="utf-8") as handle:
+        [row] = list(csv.reader(handle))
+    assert row[0] == "a\rb"  # csv.writer would leave it bare: a line break to a reader
+
+
+class _NoHits:
+    def screen(
+        self, query: Query, *, threshold: float | None = None, limit: int = 10
+    ) -> list[Hit]:
+        return []
+
+
+def _die_after(chunks: int) -> Engine:
+    local = local_engine(_NoHits(), 1)
+
+    def engine(*args: Any) -> Iterator[list[OutputRow] | Block]:
+        for number, rows in enumerate(local(*args)):
+            if number == chunks:
+                raise KeyboardInterrupt  # as a kill would, after some checkpoints
+            yield rows
+
+    return engine
+
+
+def test_resumed_parquet_output_is_the_uninterrupted_file_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts end at checkpoints, which fall elsewhere in a resumed run: the file is
+    cut into row groups of PART_ROWS rows all the same (synthetic rows, no hits)."""
+    monkeypatch.setattr(screen_io, "PART_ROWS", 100)
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "id,name\n" + "".join(f"{i},Name {i}\n" for i in range(1, 1001)),
+        encoding="utf-8",
+    )
+    whole = tmp_path / "whole.parquet"
+    run_batch(_NoHits(), source, whole, chunk_rows=70, checkpoint_seconds=3600)
+    cut = tmp_path / "cut.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(
+            None,
+            source,
+            cut,
+            engine=_die_after(5),
+            chunk_rows=70,
+            checkpoint_seconds=0,  # a part after each chunk of 70 rows
+        )
+    assert len(list((tmp_path / "cut.parquet.parts").glob("part-*.parquet"))) == 5
+    summary = run_batch(
+        _NoHits(), source, cut, resume=True, chunk_rows=30, checkpoint_seconds=0
+    )
+    assert summary.resumed_at_row == 350
+    assert cut.read_bytes() == whole.read_bytes()
+    metadata = pq.ParquetFile(cut).metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [
+        100
+    ] * 10
+    assert pq.read_table(cut).column("row").to_pylist() == list(range(1, 1001))

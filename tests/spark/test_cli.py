@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from clearance.cli.main import app
 from clearance.screen import (
+    Block,
     Chunk,
     IndexScreener,
     OutputRow,
@@ -117,7 +118,7 @@ def test_a_spark_run_resumes_a_run_cut_short(
 
     def dies_after_three_chunks(
         chunks: Iterable[Chunk], *args: Any
-    ) -> Iterator[list[OutputRow]]:
+    ) -> Iterator[list[OutputRow] | Block]:
         for number, rows in enumerate(local(chunks, *args)):
             if number == 3:
                 raise KeyboardInterrupt  # as a Ctrl-C would, after 3 checkpoints
@@ -168,3 +169,45 @@ def test_spark_engine_without_pyspark_extra_names_the_extra(
     assert code == 1
     assert "clearance[spark]" in err
     assert err.strip().count("\n") == 0
+
+
+def test_quiet_spark_run_draws_no_progress_and_a_loud_one_does(
+    spark: SparkSession, cons_home: Path, index_path: Path, tmp_path: Path
+) -> None:
+    from clearance.spark import PHASES
+
+    source = _input(tmp_path / "customers.csv", index_path)
+    args = ["batch", str(source), "--engine", "spark", "--master", "local[2]"]
+    runner = CliRunner(env={**ENV, "CLEARANCE_HOME": str(cons_home)})
+    quiet = runner.invoke(app, [*args, "--output", str(tmp_path / "q.csv"), "--quiet"])
+    assert quiet.exit_code == 1, quiet.stderr
+    assert "rows/s" not in quiet.stderr
+    assert not any(name in quiet.stderr for name in PHASES)
+    assert "rows screened" in quiet.stderr  # the closing line is not progress
+    loud = runner.invoke(app, [*args, "--output", str(tmp_path / "l.csv")])
+    assert loud.exit_code == 1, loud.stderr
+    rows = len(IndexScreener.load(index_path).index.entities[::7]) + len(NAMES) + 2
+    assert f"{rows:,} rows" in loud.stderr and "rows/s" in loud.stderr
+
+
+def test_spark_engine_reports_phases_and_rows_screened(
+    spark: SparkSession, cons_home: Path, index_path: Path, tmp_path: Path
+) -> None:
+    from clearance.spark import PHASES, spark_engine
+
+    source = _input(tmp_path / "customers.csv", index_path)
+    phases: list[str] = []
+    progress: list[tuple[int, float]] = []
+    engine = spark_engine(
+        index_path,
+        "local[2]",
+        work_dir=tmp_path / "work",
+        on_progress=lambda rows, share: progress.append((rows, share)),
+        on_phase=phases.append,
+    )
+    summary = run_batch(
+        None, source, tmp_path / "out.csv", settings={"as_of": None}, engine=engine
+    )
+    assert phases == list(PHASES)
+    assert progress[-1] == (summary.rows, 1.0)
+    assert [rows for rows, _ in progress] == sorted(rows for rows, _ in progress)
