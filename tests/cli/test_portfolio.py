@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,21 @@ HOLDINGS = [
 ]
 
 
+_DATABASES: dict[Path, str] = {}  # a home whose store is a PostgreSQL database
+
+
 @pytest.fixture(scope="module")
-def cons_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cons_home(
+    shared_data: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    new_database: Callable[[], str | None],
+) -> Path:
+    """The home, with its store on each backend in turn (SQLite, PostgreSQL)."""
     home = tmp_path_factory.mktemp("cons")
-    with Store.open(home) as store:
+    url = new_database()
+    if url is not None:
+        _DATABASES[home] = url
+    with Store.open(home, url) as store:
         update_from_directory(
             store, shared_data / "us_ofac_consolidated" / "csv" / "2025-12-19"
         )
@@ -42,7 +54,10 @@ def cons_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 def run(home: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner(env={**ENV, "CLEARANCE_HOME": str(home)}).invoke(app, list(args))
+    env = {**ENV, "CLEARANCE_HOME": str(home)}
+    if home in _DATABASES:
+        env["CLEARANCE_DATABASE_URL"] = _DATABASES[home]
+    result = CliRunner(env=env).invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
 
 
