@@ -139,18 +139,7 @@ def create_router() -> APIRouter:
             "description": target.description,
             "created_at": target.created_at,
             "parties": target.parties,
-            "shown": [
-                {
-                    "ref": p.ref,
-                    "name": p.fields.name,
-                    "schema": p.fields.schema,
-                    "country": p.fields.country,
-                    "birth_date": p.fields.birth_date,
-                    "identifier": p.fields.identifier,
-                    "open_alerts": open_alerts.get(p.id, 0),
-                }
-                for p in parties
-            ],
+            "shown": [p.summary(open_alerts.get(p.id, 0)) for p in parties],
         }
 
     @router.post("/monitor/run", tags=["Administration"])

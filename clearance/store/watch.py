@@ -72,6 +72,19 @@ class WatchedParty:
     def ref(self) -> str:
         return self.fields.ref
 
+    def summary(self, open_alerts: int) -> dict[str, str | int | None]:
+        """The party as ``watch show --json`` and ``GET /watch/{name}`` give it."""
+        f = self.fields
+        return {
+            "ref": f.ref,
+            "name": f.name,
+            "schema": f.schema,
+            "country": f.country,
+            "birth_date": f.birth_date,
+            "identifier": f.identifier,
+            "open_alerts": open_alerts,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class ImportCounts:
