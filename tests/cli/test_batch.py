@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clearance.cli.main import app
-from clearance.ingest import update_from_directory
-from clearance.store import Store
+from tests.cli.conftest import store_env
 
 pytestmark = pytest.mark.realdata
 
@@ -26,31 +24,8 @@ GAZPROMBANK = "us_ofac_cons:17016"  # GAZPROMBANK JOINT STOCK COMPANY
 ROSNEFT = "us_ofac_cons:17022"  # OPEN JOINT-STOCK COMPANY ROSNEFT OIL COMPANY
 
 
-_DATABASES: dict[Path, str] = {}  # a home whose store is a PostgreSQL database
-
-
-@pytest.fixture(scope="module")
-def cons_home(
-    shared_data: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    new_database: Callable[[], str | None],
-) -> Iterator[Path]:
-    """The home, with its store on each backend in turn (SQLite, PostgreSQL)."""
-    home = tmp_path_factory.mktemp("cons")
-    url = new_database()
-    if url is not None:
-        _DATABASES[home] = url
-    with Store.open(home, url) as store:
-        folder = shared_data / "us_ofac_consolidated" / "csv" / "2025-12-19"
-        outcomes, _ = update_from_directory(store, folder)
-        assert [o.status for o in outcomes] == ["added"]
-    yield home
-
-
 def run(home: Path, *args: str) -> tuple[int, str, str]:
-    env = {**ENV, "CLEARANCE_HOME": str(home)}
-    if home in _DATABASES:
-        env["CLEARANCE_DATABASE_URL"] = _DATABASES[home]
+    env = {**ENV, **store_env(home)}
     runner = CliRunner(env=env)
     result = runner.invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr

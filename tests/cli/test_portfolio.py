@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from typer.testing import CliRunner
 from clearance.cli.main import app
 from clearance.ingest import update_from_directory
 from clearance.store import Store
+from tests.cli.conftest import store_env
 
 pytestmark = pytest.mark.realdata
 
@@ -32,31 +32,8 @@ HOLDINGS = [
 ]
 
 
-_DATABASES: dict[Path, str] = {}  # a home whose store is a PostgreSQL database
-
-
-@pytest.fixture(scope="module")
-def cons_home(
-    shared_data: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    new_database: Callable[[], str | None],
-) -> Path:
-    """The home, with its store on each backend in turn (SQLite, PostgreSQL)."""
-    home = tmp_path_factory.mktemp("cons")
-    url = new_database()
-    if url is not None:
-        _DATABASES[home] = url
-    with Store.open(home, url) as store:
-        update_from_directory(
-            store, shared_data / "us_ofac_consolidated" / "csv" / "2025-12-19"
-        )
-    return home
-
-
 def run(home: Path, *args: str) -> tuple[int, str, str]:
-    env = {**ENV, "CLEARANCE_HOME": str(home)}
-    if home in _DATABASES:
-        env["CLEARANCE_DATABASE_URL"] = _DATABASES[home]
+    env = {**ENV, **store_env(home)}
     result = CliRunner(env=env).invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
 
