@@ -21,7 +21,7 @@ from clearance.store import Store
 
 pytestmark = pytest.mark.realdata
 
-ROWS = 1200
+ROWS = 4000  # long enough that the kill lands mid-run with the faster matcher
 NAMES = [  # listed names, near misses and innocent ones (synthetic customer file)
     "Hikvision",
     "Huawei Technologies Co Ltd",
